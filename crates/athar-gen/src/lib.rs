@@ -1,0 +1,1 @@
+//! The synthetic Syrian registry generator with ground truth (`athar gen`).

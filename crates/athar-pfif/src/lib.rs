@@ -1,0 +1,1 @@
+//! PFIF 1.4 import and export (namespace-aware XML).

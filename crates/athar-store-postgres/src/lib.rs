@@ -1,0 +1,1 @@
+//! The PostgreSQL implementation of `athar_store::Store`.

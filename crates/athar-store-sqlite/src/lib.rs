@@ -1,0 +1,1 @@
+//! The embedded SQLite implementation of `athar_store::Store`.

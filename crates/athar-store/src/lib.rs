@@ -1,0 +1,1 @@
+//! The `Store` trait: everything the registry persists, with no SQL in it.

@@ -1,0 +1,1 @@
+//! The web tier: the public portal, the caseworker console and the JSON API.

@@ -1,0 +1,1 @@
+//! Integration tests of `athar gen` (filled in by its issue).

@@ -1,0 +1,1 @@
+//! Integration tests of `athar inspect` (filled in by its issue).

@@ -1,0 +1,1 @@
+//! Integration tests of `athar link` (filled in by its issue).

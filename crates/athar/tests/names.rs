@@ -1,0 +1,1 @@
+//! Integration tests of `athar names` (filled in by its issue).

@@ -1,0 +1,1 @@
+//! Integration tests of `athar store` (filled in by its issue).

@@ -1,0 +1,1 @@
+//! Integration tests of `athar serve` and `athar demo` (filled in by its issue).
