@@ -1,1 +1,4 @@
 //! The PostgreSQL implementation of `athar_store::Store`.
+
+pub mod portal;
+pub mod console;

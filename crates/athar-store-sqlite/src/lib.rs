@@ -1,1 +1,4 @@
 //! The embedded SQLite implementation of `athar_store::Store`.
+
+pub mod portal;
+pub mod console;

@@ -1,0 +1,1 @@
+//! The postgres implementation of the portal storage trait.

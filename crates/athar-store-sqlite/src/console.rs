@@ -1,0 +1,1 @@
+//! The sqlite implementation of the console storage trait.

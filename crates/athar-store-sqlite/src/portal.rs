@@ -1,0 +1,1 @@
+//! The sqlite implementation of the portal storage trait.

@@ -1,0 +1,1 @@
+//! The JSON API with scoped tokens and its OpenAPI document (issue 7).
