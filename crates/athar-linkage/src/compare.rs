@@ -1,0 +1,554 @@
+//! Records prepared for comparison, and the comparison of two prepared records into a vector
+//! of per-field levels.
+//!
+//! Level 0 of every field means "missing on one side or both": it is neutral in every model.
+
+use serde::{Deserialize, Serialize};
+
+use crate::gazetteer;
+use crate::names::{self, NameField, NameLevel};
+use crate::record::{Date, LinkRecord, Sex};
+use crate::text::{Script, fold_number, fold_text, hash_str, script_of};
+
+/// The compared fields, in the order of a comparison vector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Field {
+    /// Given name.
+    Given,
+    /// Father's given name.
+    Father,
+    /// Grandfather's given name.
+    Grandfather,
+    /// Family name.
+    Family,
+    /// Mother's given name.
+    Mother,
+    /// Mother's family name.
+    MotherFamily,
+    /// All name units as a set, role ignored (parts in the wrong fields, full names, aliases).
+    NameSet,
+    /// Date of birth.
+    Birth,
+    /// Sex.
+    Sex,
+    /// Governorate.
+    Governorate,
+    /// Place of birth or residence.
+    Place,
+    /// National ID.
+    NationalId,
+    /// Prison number.
+    PrisonNumber,
+    /// Date of detention.
+    Detention,
+    /// Place of detention.
+    DetentionPlace,
+}
+
+/// Number of compared fields.
+pub const NF: usize = 15;
+
+/// All fields in vector order.
+pub const FIELDS: [Field; NF] = [
+    Field::Given,
+    Field::Father,
+    Field::Grandfather,
+    Field::Family,
+    Field::Mother,
+    Field::MotherFamily,
+    Field::NameSet,
+    Field::Birth,
+    Field::Sex,
+    Field::Governorate,
+    Field::Place,
+    Field::NationalId,
+    Field::PrisonNumber,
+    Field::Detention,
+    Field::DetentionPlace,
+];
+
+impl Field {
+    /// Column-friendly name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Given => "first_name",
+            Field::Father => "father_name",
+            Field::Grandfather => "grandfather_name",
+            Field::Family => "family_name",
+            Field::Mother => "mother_name",
+            Field::MotherFamily => "mother_family_name",
+            Field::NameSet => "name_set",
+            Field::Birth => "birth_date",
+            Field::Sex => "sex",
+            Field::Governorate => "governorate",
+            Field::Place => "place",
+            Field::NationalId => "national_id",
+            Field::PrisonNumber => "prison_number",
+            Field::Detention => "detention_date",
+            Field::DetentionPlace => "detention_place",
+        }
+    }
+
+    /// Names of the levels of this field, index = level.
+    pub fn levels(self) -> &'static [&'static str] {
+        match self {
+            Field::Given
+            | Field::Father
+            | Field::Grandfather
+            | Field::Family
+            | Field::Mother
+            | Field::MotherFamily => &[
+                "missing",
+                "exact",
+                "skeleton",
+                "close",
+                "partial",
+                "different",
+            ],
+            Field::NameSet => &["missing", "all", "most", "some", "none"],
+            Field::Birth => &[
+                "missing",
+                "exact",
+                "day_month_swapped_or_same_month",
+                "same_year",
+                "one_year_apart",
+                "two_or_three_years_apart",
+                "further",
+            ],
+            Field::Sex | Field::NationalId | Field::PrisonNumber | Field::Governorate => {
+                &["missing", "same", "different"]
+            }
+            Field::Place => &["missing", "same", "same_governorate", "different"],
+            Field::Detention => &[
+                "missing",
+                "same_month",
+                "same_year",
+                "one_year_apart",
+                "further",
+            ],
+            Field::DetentionPlace => &["missing", "same", "different"],
+        }
+    }
+
+    /// Number of levels.
+    pub fn n_levels(self) -> usize {
+        self.levels().len()
+    }
+
+    /// Index of the name role in [`Prepared::roles`], for the role fields.
+    pub fn role(self) -> Option<usize> {
+        match self {
+            Field::Given => Some(0),
+            Field::Father => Some(1),
+            Field::Grandfather => Some(2),
+            Field::Family => Some(3),
+            Field::Mother => Some(4),
+            Field::MotherFamily => Some(5),
+            _ => None,
+        }
+    }
+}
+
+/// Largest number of levels of any field.
+pub const MAX_LEVELS: usize = 7;
+
+/// A comparison vector: one level per field.
+pub type Gamma = [u8; NF];
+
+/// A place as compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlaceKey {
+    /// A listed town.
+    Town(u16, u16),
+    /// A governorate without a town.
+    Governorate(u16),
+    /// Unlisted text, by its folded hash.
+    Text(u64),
+}
+
+/// The script of a record's names, as used in strata.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum NameScript {
+    /// No name.
+    None,
+    /// Arabic script.
+    Arabic,
+    /// Latin script.
+    Latin,
+}
+
+/// A record ready to compare: name units with keys, typed values, folded numbers.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// Source label as given.
+    pub source: String,
+    /// Script of the names.
+    pub script: NameScript,
+    /// Name roles: given, father, grandfather, family, mother, mother's family.
+    pub roles: [NameField; 6],
+    /// All name unit skeletons of the record (sorted, unique).
+    pub unit_set: Vec<u64>,
+    /// Date of birth.
+    pub birth: Date,
+    /// Sex.
+    pub sex: Option<Sex>,
+    /// Governorate code.
+    pub governorate: Option<u16>,
+    /// Place of birth or residence.
+    pub place: Option<PlaceKey>,
+    /// Folded national ID hash.
+    pub national_id: Option<u64>,
+    /// Folded prison number hash.
+    pub prison_number: Option<u64>,
+    /// Date of detention.
+    pub detention: Date,
+    /// Place of detention (folded text hash).
+    pub detention_place: Option<u64>,
+    /// Index of the source in the model's source table (`u16::MAX` when unknown).
+    pub source_idx: u16,
+    /// Natural log of the term-frequency ratio of the given, father's, family and mother's
+    /// names (frequency of this record's value over the average frequency); filled in by the
+    /// model.
+    pub tf: [f32; 4],
+}
+
+fn place_key(text: &str) -> Option<PlaceKey> {
+    if text.trim().is_empty() {
+        return None;
+    }
+    match gazetteer::lookup(text) {
+        Some(p) => Some(match p.town {
+            Some(t) => PlaceKey::Town(p.governorate, t),
+            None => PlaceKey::Governorate(p.governorate),
+        }),
+        None => {
+            let f = fold_text(text);
+            if f.is_empty() {
+                None
+            } else {
+                Some(PlaceKey::Text(hash_str(&f)))
+            }
+        }
+    }
+}
+
+impl Prepared {
+    /// Prepares one record.
+    pub fn new(r: &LinkRecord) -> Prepared {
+        let mut roles: [NameField; 6] = [
+            names::parse(&r.first_name),
+            names::parse(&r.father_name),
+            names::parse(&r.grandfather_name),
+            names::parse(&r.family_name),
+            names::parse(&r.mother_name),
+            names::parse(&r.mother_family_name),
+        ];
+        let full = names::parse(&r.full_name);
+        if roles[0].is_empty() && roles[1].is_empty() && roles[3].is_empty() && !full.is_empty() {
+            // Syrian order: given, father, [grandfather], family.
+            let u = &full.units;
+            let one = |i: usize| NameField {
+                units: vec![u[i].clone()],
+            };
+            match u.len() {
+                1 => roles[0] = one(0),
+                2 => {
+                    roles[0] = one(0);
+                    roles[3] = one(1);
+                }
+                3 => {
+                    roles[0] = one(0);
+                    roles[1] = one(1);
+                    roles[3] = one(2);
+                }
+                n => {
+                    roles[0] = one(0);
+                    roles[1] = one(1);
+                    roles[2] = one(2);
+                    roles[3] = NameField {
+                        units: u[3..n].to_vec(),
+                    };
+                }
+            }
+        }
+        let alias = names::parse(&r.alias);
+        let mut unit_set: Vec<u64> = roles[..4]
+            .iter()
+            .chain([&full, &alias])
+            .flat_map(|f| f.units.iter().map(|u| u.skel))
+            .collect();
+        unit_set.sort_unstable();
+        unit_set.dedup();
+        let all_names = format!(
+            "{} {} {} {}",
+            r.first_name, r.family_name, r.full_name, r.father_name
+        );
+        let script = match script_of(&all_names) {
+            Script::None => NameScript::None,
+            Script::Arabic => NameScript::Arabic,
+            Script::Latin => NameScript::Latin,
+        };
+        let governorate = gazetteer::lookup(&r.governorate)
+            .map(|p| p.governorate)
+            .or_else(|| {
+                if r.governorate.trim().is_empty() {
+                    None
+                } else {
+                    Some(u16::MAX - (hash_str(&fold_text(&r.governorate)) % 1000) as u16)
+                }
+            });
+        let place = place_key(&r.birth_place).or_else(|| place_key(&r.residence));
+        Prepared {
+            source: r.source.clone(),
+            script,
+            roles,
+            unit_set,
+            birth: r.birth_date,
+            sex: r.sex,
+            governorate,
+            place,
+            national_id: fold_number(&r.national_id).map(|s| hash_str(&s)),
+            prison_number: fold_number(&r.prison_number).map(|s| hash_str(&s)),
+            detention: r.detention_date,
+            detention_place: {
+                let f = fold_text(&r.detention_place);
+                if f.is_empty() {
+                    None
+                } else {
+                    Some(hash_str(&f))
+                }
+            },
+            source_idx: u16::MAX,
+            tf: [0.0; 4],
+        }
+    }
+}
+
+fn name_level(a: &NameField, b: &NameField) -> u8 {
+    if a.is_empty() || b.is_empty() {
+        return 0;
+    }
+    match names::compare_fields(a, b) {
+        NameLevel::Exact => 1,
+        NameLevel::Skeleton => 2,
+        NameLevel::Close => 3,
+        NameLevel::Partial => 4,
+        NameLevel::Different => 5,
+    }
+}
+
+/// Birth-date level (see [`Field::Birth`] levels).
+pub fn birth_level(a: &Date, b: &Date) -> u8 {
+    let (Some(ya), Some(yb)) = (a.year, b.year) else {
+        return 0;
+    };
+    if ya == yb {
+        match (a.month, b.month, a.day, b.day) {
+            (Some(ma), Some(mb), Some(da), Some(db)) => {
+                if ma == mb && da == db {
+                    1
+                } else if (ma == mb)
+                    || (u32::from(ma) == u32::from(db) && u32::from(mb) == u32::from(da))
+                {
+                    2
+                } else {
+                    3
+                }
+            }
+            (Some(ma), Some(mb), _, _) if ma == mb => 2,
+            _ => 3,
+        }
+    } else {
+        match (ya - yb).abs() {
+            1 => 4,
+            2 | 3 => 5,
+            _ => 6,
+        }
+    }
+}
+
+fn detention_level(a: &Date, b: &Date) -> u8 {
+    let (Some(ya), Some(yb)) = (a.year, b.year) else {
+        return 0;
+    };
+    if ya == yb {
+        match (a.month, b.month) {
+            (Some(ma), Some(mb)) if ma == mb => 1,
+            _ => 2,
+        }
+    } else if (ya - yb).abs() == 1 {
+        3
+    } else {
+        4
+    }
+}
+
+fn eq_level<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> u8 {
+    match (a, b) {
+        (Some(x), Some(y)) => {
+            if x == y {
+                1
+            } else {
+                2
+            }
+        }
+        _ => 0,
+    }
+}
+
+fn nameset_level(a: &[u64], b: &[u64]) -> u8 {
+    if a.is_empty() || b.is_empty() {
+        return 0;
+    }
+    let (mut i, mut j, mut common) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                common += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let small = a.len().min(b.len());
+    if common == small && small >= 2 {
+        1
+    } else if common * 2 >= small && common >= 2 {
+        2
+    } else if common >= 1 {
+        3
+    } else {
+        4
+    }
+}
+
+fn place_level(a: &Option<PlaceKey>, b: &Option<PlaceKey>) -> u8 {
+    let (Some(x), Some(y)) = (a, b) else { return 0 };
+    if x == y {
+        return 1;
+    }
+    let gov = |p: &PlaceKey| match p {
+        PlaceKey::Town(g, _) | PlaceKey::Governorate(g) => Some(*g),
+        PlaceKey::Text(_) => None,
+    };
+    match (gov(x), gov(y)) {
+        (Some(g), Some(h)) if g == h => 2,
+        _ => 3,
+    }
+}
+
+/// Compares two prepared records into a comparison vector.
+pub fn compare(a: &Prepared, b: &Prepared) -> Gamma {
+    let mut g = [0u8; NF];
+    for r in 0..6 {
+        g[r] = name_level(&a.roles[r], &b.roles[r]);
+    }
+    // The unit set only speaks when the role-aligned comparison found a disagreement (parts in
+    // the wrong fields); otherwise it would count the same evidence twice.
+    if g[0] >= 4 || g[1] >= 4 || g[3] >= 4 || g[0] == 0 || g[3] == 0 {
+        g[6] = nameset_level(&a.unit_set, &b.unit_set);
+    }
+    g[7] = birth_level(&a.birth, &b.birth);
+    g[8] = eq_level(&a.sex, &b.sex);
+    g[9] = eq_level(&a.governorate, &b.governorate);
+    g[10] = place_level(&a.place, &b.place);
+    g[11] = eq_level(&a.national_id, &b.national_id);
+    g[12] = eq_level(&a.prison_number, &b.prison_number);
+    g[13] = detention_level(&a.detention, &b.detention);
+    g[14] = eq_level(&a.detention_place, &b.detention_place);
+    g
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(f: impl FnOnce(&mut LinkRecord)) -> Prepared {
+        let mut r = LinkRecord::default();
+        f(&mut r);
+        Prepared::new(&r)
+    }
+
+    #[test]
+    fn birth_levels() {
+        let d = Date::ymd;
+        let cases = [
+            (d(1980, 3, 4), d(1980, 3, 4), 1),
+            (d(1980, 3, 4), d(1980, 4, 3), 2),
+            (d(1980, 3, 4), d(1980, 3, 9), 2),
+            (d(1980, 3, 4), Date::year(1980), 3),
+            (d(1980, 3, 4), d(1980, 7, 9), 3),
+            (d(1980, 3, 4), Date::year(1981), 4),
+            (Date::year(1979), Date::year(1981), 5),
+            (Date::year(1970), Date::year(1981), 6),
+            (Date::default(), Date::year(1981), 0),
+        ];
+        for (a, b, want) in cases {
+            assert_eq!(birth_level(&a, &b), want, "{a:?} {b:?}");
+            assert_eq!(birth_level(&b, &a), want, "symmetric {a:?} {b:?}");
+        }
+    }
+
+    #[test]
+    fn name_field_levels_cross_script() {
+        let a = rec(|r| {
+            r.first_name = "محمد".into();
+            r.family_name = "الخطيب".into();
+        });
+        let b = rec(|r| {
+            r.first_name = "Mohammad".into();
+            r.family_name = "Al-Khatib".into();
+        });
+        let g = compare(&a, &b);
+        assert_eq!(g[0], 2);
+        assert_eq!(g[3], 2);
+        assert_eq!(g[1], 0, "missing father is neutral");
+        assert_eq!(g[6], 0, "the unit set is neutral when the roles agree");
+    }
+
+    #[test]
+    fn full_name_fills_roles() {
+        let a = rec(|r| r.full_name = "Ahmad Hasan Ali Halabi".into());
+        let b = rec(|r| {
+            r.first_name = "أحمد".into();
+            r.father_name = "حسن".into();
+            r.grandfather_name = "علي".into();
+            r.family_name = "الحلبي".into();
+        });
+        let g = compare(&a, &b);
+        assert_eq!(&g[..4], &[2, 2, 2, 2]);
+    }
+
+    #[test]
+    fn ids_places_sex() {
+        let a = rec(|r| {
+            r.national_id = "٠١٢٣٤٥".into();
+            r.prison_number = "A-17".into();
+            r.sex = Some(Sex::M);
+            r.governorate = "Alep".into();
+            r.birth_place = "Douma".into();
+        });
+        let b = rec(|r| {
+            r.national_id = "012345".into();
+            r.prison_number = "a17".into();
+            r.sex = Some(Sex::F);
+            r.governorate = "حلب".into();
+            r.birth_place = "Harasta".into();
+        });
+        let g = compare(&a, &b);
+        assert_eq!(g[11], 1);
+        assert_eq!(g[12], 1);
+        assert_eq!(g[8], 2);
+        assert_eq!(g[9], 1);
+        assert_eq!(g[10], 2, "two towns of Rif Dimashq");
+    }
+
+    #[test]
+    fn levels_fit_the_tables() {
+        for f in FIELDS {
+            assert!(f.n_levels() <= MAX_LEVELS);
+        }
+    }
+}

@@ -1,0 +1,597 @@
+//! The unsupervised model: three latent classes — same person (M), sibling (S), unrelated (U) —
+//! with per-field level distributions, stratified by script pair × source pair, estimated
+//! without labels (U from random pairs, M and S by EM over blocked pairs), with term-frequency
+//! adjustment of name agreement in the U class. Missing values are neutral.
+//!
+//! Siblings share father, grandfather, family and mother names but not the given name or the
+//! birth date; modelling them as their own class makes that pattern evidence *against* a match
+//! instead of the strong evidence for one that two-class Fellegi–Sunter would make of it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::compare::{FIELDS, Field, Gamma, MAX_LEVELS, NF, NameScript, Prepared};
+
+/// Classes of the latent-class model.
+pub const M: usize = 0;
+/// Sibling class.
+pub const S: usize = 1;
+/// Unrelated class.
+pub const U: usize = 2;
+
+/// Role fields with term-frequency adjustment, and their index in [`Prepared::tf`].
+pub const TF_FIELDS: [(usize, Field); 4] = [
+    (0, Field::Given),
+    (1, Field::Father),
+    (3, Field::Family),
+    (4, Field::Mother),
+];
+
+/// Level distributions of one class: `probs[field][level]` (level 0, missing, unused).
+pub type Dist = Vec<Vec<f64>>;
+
+/// Parameters of one stratum.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StratumParams {
+    /// Prior probabilities of M, S, U among blocked pairs.
+    pub prior: [f64; 3],
+    /// Level distributions of M, S, U.
+    pub dist: [Dist; 3],
+    /// Number of blocked pairs that informed this stratum (weight of evidence).
+    pub pairs: f64,
+}
+
+/// The number of script-pair classes.
+pub const SCRIPT_PAIRS: usize = 6;
+
+/// Index of the unordered script pair.
+pub fn script_pair(a: NameScript, b: NameScript) -> usize {
+    let i = |s: NameScript| match s {
+        NameScript::None => 0usize,
+        NameScript::Arabic => 1,
+        NameScript::Latin => 2,
+    };
+    let (x, y) = (i(a).min(i(b)), i(a).max(i(b)));
+    // (0,0)=0 (0,1)=1 (0,2)=2 (1,1)=3 (1,2)=4 (2,2)=5
+    match (x, y) {
+        (0, 0) => 0,
+        (0, 1) => 1,
+        (0, _) => 2,
+        (1, 1) => 3,
+        (1, _) => 4,
+        _ => 5,
+    }
+}
+
+/// Names of the script pairs, by index.
+pub const SCRIPT_PAIR_NAMES: [&str; SCRIPT_PAIRS] = [
+    "none-none",
+    "none-arabic",
+    "none-latin",
+    "arabic-arabic",
+    "arabic-latin",
+    "latin-latin",
+];
+
+/// Number of sources tracked separately; more sources share the global parameters.
+pub const MAX_SOURCES: usize = 16;
+
+/// The stratum index of a pair of prepared records, `None` when a source is unknown.
+pub fn stratum(a: &Prepared, b: &Prepared) -> Option<usize> {
+    let (sa, sb) = (a.source_idx as usize, b.source_idx as usize);
+    if sa >= MAX_SOURCES || sb >= MAX_SOURCES {
+        return None;
+    }
+    let (x, y) = (sa.min(sb), sa.max(sb));
+    let src = x * MAX_SOURCES + y;
+    Some(script_pair(a.script, b.script) * MAX_SOURCES * MAX_SOURCES + src)
+}
+
+/// Number of strata.
+pub const N_STRATA: usize = SCRIPT_PAIRS * MAX_SOURCES * MAX_SOURCES;
+
+/// One comparison of a pair as the model sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Obs {
+    /// Levels.
+    pub gamma: Gamma,
+    /// Stratum, when known.
+    pub stratum: Option<usize>,
+    /// Sum of the natural-log term-frequency ratios of the agreeing TF fields (applies to U).
+    pub tf_adj: f32,
+}
+
+/// The log term-frequency adjustment of a pair: for each TF field agreeing exactly or by
+/// skeleton, the log ratio of the value's frequency to the average.
+pub fn tf_adjust(g: &Gamma, a: &Prepared, b: &Prepared) -> f32 {
+    let mut adj = 0.0;
+    for (k, (fi, _)) in TF_FIELDS.iter().enumerate() {
+        if g[*fi] == 1 || g[*fi] == 2 {
+            // both share the value; use the rarer reading of the two spellings
+            adj += a.tf[k].min(b.tf[k]).clamp(-4.0, 4.0) * 0.5
+                + a.tf[k].max(b.tf[k]).clamp(-4.0, 4.0) * 0.5;
+        }
+    }
+    adj
+}
+
+fn empty_dist() -> Dist {
+    FIELDS.iter().map(|f| vec![0.0; f.n_levels()]).collect()
+}
+
+fn normalize(d: &mut Dist, floor: f64) {
+    for row in d.iter_mut() {
+        let n = row.len();
+        for v in row.iter_mut().skip(1) {
+            *v = v.max(floor);
+        }
+        let s: f64 = row[1..].iter().sum();
+        if s > 0.0 {
+            for v in row.iter_mut().skip(1) {
+                *v /= s;
+            }
+        } else {
+            for v in row.iter_mut().skip(1) {
+                *v = 1.0 / (n - 1) as f64;
+            }
+        }
+        row[0] = 1.0;
+    }
+}
+
+/// Starting distributions for the M and S classes (shape only; EM refines them).
+fn initial(class: usize) -> Dist {
+    let mut d = empty_dist();
+    for (fi, f) in FIELDS.iter().enumerate() {
+        let row: &[f64] = match (class, f) {
+            (
+                M,
+                Field::Given
+                | Field::Father
+                | Field::Grandfather
+                | Field::Family
+                | Field::Mother
+                | Field::MotherFamily,
+            ) => &[0.0, 0.55, 0.25, 0.12, 0.05, 0.03],
+            (S, Field::Given) => &[0.0, 0.02, 0.02, 0.04, 0.07, 0.85],
+            (
+                S,
+                Field::Father
+                | Field::Grandfather
+                | Field::Family
+                | Field::Mother
+                | Field::MotherFamily,
+            ) => &[0.0, 0.55, 0.25, 0.12, 0.05, 0.03],
+            (M, Field::NameSet) => &[0.0, 0.5, 0.3, 0.15, 0.05],
+            (S, Field::NameSet) => &[0.0, 0.1, 0.4, 0.4, 0.1],
+            (M, Field::Birth) => &[0.0, 0.45, 0.15, 0.15, 0.15, 0.07, 0.03],
+            (S, Field::Birth) => &[0.0, 0.01, 0.01, 0.03, 0.1, 0.35, 0.5],
+            (M, Field::Sex) => &[0.0, 0.98, 0.02],
+            (S, Field::Sex) => &[0.0, 0.5, 0.5],
+            (M, Field::Governorate) => &[0.0, 0.9, 0.1],
+            (S, Field::Governorate) => &[0.0, 0.85, 0.15],
+            (M, Field::Place) => &[0.0, 0.8, 0.1, 0.1],
+            (S, Field::Place) => &[0.0, 0.7, 0.1, 0.2],
+            (M, Field::NationalId | Field::PrisonNumber) => &[0.0, 0.9, 0.1],
+            (S, Field::NationalId | Field::PrisonNumber) => &[0.0, 0.01, 0.99],
+            (M, Field::Detention) => &[0.0, 0.6, 0.2, 0.1, 0.1],
+            (S, Field::Detention) => &[0.0, 0.1, 0.2, 0.2, 0.5],
+            (M, Field::DetentionPlace) => &[0.0, 0.8, 0.2],
+            (S, Field::DetentionPlace) => &[0.0, 0.3, 0.7],
+            _ => &[],
+        };
+        if !row.is_empty() {
+            d[fi].copy_from_slice(row);
+        }
+    }
+    normalize(&mut d, 1e-4);
+    d
+}
+
+/// Log-probability tables compiled from the parameters, for fast scoring.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    /// `[stratum or global][class][field * MAX_LEVELS + level]`.
+    ln: Vec<[[f64; NF * MAX_LEVELS]; 3]>,
+    ln_prior: Vec<[f64; 3]>,
+    index: Vec<u32>,
+}
+
+/// The unsupervised model's parameters.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Unsupervised {
+    /// Parameters shared by all strata (and used for unknown strata).
+    pub global: StratumParams,
+    /// Parameters by stratum, keyed by stratum index (see [`stratum`]).
+    pub strata: Vec<(usize, StratumParams)>,
+    /// Iterations EM ran.
+    pub iterations: usize,
+}
+
+fn compile_one(p: &StratumParams) -> ([[f64; NF * MAX_LEVELS]; 3], [f64; 3]) {
+    let mut t = [[0.0; NF * MAX_LEVELS]; 3];
+    for c in 0..3 {
+        for (fi, row) in p.dist[c].iter().enumerate() {
+            for (l, v) in row.iter().enumerate().skip(1) {
+                t[c][fi * MAX_LEVELS + l] = v.max(1e-9).ln();
+            }
+        }
+    }
+    let pr = [
+        p.prior[0].max(1e-12).ln(),
+        p.prior[1].max(1e-12).ln(),
+        p.prior[2].max(1e-12).ln(),
+    ];
+    (t, pr)
+}
+
+impl Unsupervised {
+    /// Compiles the log tables.
+    pub fn compile(&self) -> Compiled {
+        let mut ln = Vec::with_capacity(self.strata.len() + 1);
+        let mut ln_prior = Vec::with_capacity(self.strata.len() + 1);
+        let (t, p) = compile_one(&self.global);
+        ln.push(t);
+        ln_prior.push(p);
+        let mut index = vec![0u32; N_STRATA];
+        for (k, (s, params)) in self.strata.iter().enumerate() {
+            let (t, p) = compile_one(params);
+            ln.push(t);
+            ln_prior.push(p);
+            if *s < N_STRATA {
+                index[*s] = (k + 1) as u32;
+            }
+        }
+        Compiled {
+            ln,
+            ln_prior,
+            index,
+        }
+    }
+}
+
+/// Per-class log-likelihoods of one observation (priors included).
+#[derive(Debug, Clone, Copy)]
+pub struct ClassScores {
+    /// Log prior + log likelihood of M, S, U.
+    pub ln: [f64; 3],
+}
+
+impl ClassScores {
+    /// Natural-log odds of M against S or U.
+    pub fn logit(&self) -> f64 {
+        let [m, s, u] = self.ln;
+        let mx = s.max(u);
+        let rest = mx + ((s - mx).exp() + (u - mx).exp()).ln();
+        m - rest
+    }
+
+    /// Posterior class probabilities.
+    pub fn posterior(&self) -> [f64; 3] {
+        let mx = self.ln.iter().cloned().fold(f64::MIN, f64::max);
+        let e = self.ln.map(|v| (v - mx).exp());
+        let z: f64 = e.iter().sum();
+        e.map(|v| v / z)
+    }
+}
+
+impl Compiled {
+    fn table(&self, stratum: Option<usize>) -> usize {
+        stratum.map(|s| self.index[s] as usize).unwrap_or(0)
+    }
+
+    /// Class scores of one observation.
+    pub fn scores(&self, o: &Obs) -> ClassScores {
+        let t = self.table(o.stratum);
+        let tab = &self.ln[t];
+        let mut ln = self.ln_prior[t];
+        for (fi, &l) in o.gamma.iter().enumerate() {
+            if l == 0 {
+                continue;
+            }
+            let k = fi * MAX_LEVELS + l as usize;
+            ln[0] += tab[0][k];
+            ln[1] += tab[1][k];
+            ln[2] += tab[2][k];
+        }
+        ln[U] += f64::from(o.tf_adj);
+        ClassScores { ln }
+    }
+
+    /// Per-field log2 weight of M against U (TF included for the TF fields) — the additive
+    /// part of an explanation.
+    pub fn field_weights(&self, o: &Obs, tf: &[f32; NF]) -> [f64; NF] {
+        let t = self.table(o.stratum);
+        let tab = &self.ln[t];
+        let mut w = [0.0; NF];
+        for (fi, &l) in o.gamma.iter().enumerate() {
+            if l == 0 {
+                continue;
+            }
+            let k = fi * MAX_LEVELS + l as usize;
+            w[fi] = (tab[0][k] - tab[2][k] - f64::from(tf[fi])) / std::f64::consts::LN_2;
+        }
+        w
+    }
+
+    /// log2 prior odds of M against U.
+    pub fn prior_weight(&self, stratum: Option<usize>) -> f64 {
+        let t = self.table(stratum);
+        (self.ln_prior[t][0] - self.ln_prior[t][2]) / std::f64::consts::LN_2
+    }
+}
+
+/// Options of the EM fit.
+#[derive(Debug, Clone, Copy)]
+pub struct EmOptions {
+    /// Most iterations.
+    pub max_iter: usize,
+    /// Stop when no parameter moves by more than this.
+    pub tol: f64,
+    /// Pseudo-count pulling each stratum toward the global parameters.
+    pub smoothing: f64,
+}
+
+impl Default for EmOptions {
+    fn default() -> Self {
+        EmOptions {
+            max_iter: 40,
+            tol: 1e-4,
+            smoothing: 200.0,
+        }
+    }
+}
+
+/// Level counts per stratum.
+struct Counts {
+    per: Vec<(usize, [Dist; 3], [f64; 3])>,
+    slot: std::collections::HashMap<usize, usize>,
+}
+
+impl Counts {
+    fn new() -> Self {
+        Counts {
+            per: Vec::new(),
+            slot: std::collections::HashMap::new(),
+        }
+    }
+    fn entry(&mut self, s: usize) -> &mut (usize, [Dist; 3], [f64; 3]) {
+        let n = self.per.len();
+        let k = *self.slot.entry(s).or_insert(n);
+        if k == n {
+            self.per
+                .push((s, [empty_dist(), empty_dist(), empty_dist()], [0.0; 3]));
+        }
+        &mut self.per[k]
+    }
+}
+
+fn add(d: &mut Dist, g: &Gamma, w: f64) {
+    for (fi, &l) in g.iter().enumerate() {
+        if l != 0 {
+            d[fi][l as usize] += w;
+        }
+    }
+}
+
+fn smooth(counts: &Dist, global: &Dist, alpha: f64) -> Dist {
+    let mut d = empty_dist();
+    for fi in 0..NF {
+        let n: f64 = counts[fi][1..].iter().sum();
+        for l in 1..d[fi].len() {
+            d[fi][l] = (counts[fi][l] + alpha * global[fi][l]) / (n + alpha);
+        }
+    }
+    normalize(&mut d, 1e-5);
+    d
+}
+
+/// U distributions from random pairs (assumed unrelated), global and per stratum.
+pub fn estimate_u(random: &[Obs], smoothing: f64) -> (Dist, Vec<(usize, Dist)>) {
+    let mut global = empty_dist();
+    let mut c = Counts::new();
+    for o in random {
+        add(&mut global, &o.gamma, 1.0);
+        if let Some(s) = o.stratum {
+            add(&mut c.entry(s).1[U], &o.gamma, 1.0);
+        }
+    }
+    // a whisker of mass on every level, so no agreement is impossible
+    for row in global.iter_mut() {
+        for v in row.iter_mut().skip(1) {
+            *v += 0.5;
+        }
+    }
+    normalize(&mut global, 1e-7);
+    let per = c
+        .per
+        .iter()
+        .map(|(s, d, _)| (*s, smooth(&d[U], &global, smoothing)))
+        .collect();
+    (global, per)
+}
+
+/// Fits M and S (and the priors) by EM over blocked pairs, with U fixed from random pairs.
+pub fn fit(blocked: &[Obs], random: &[Obs], opts: EmOptions) -> Unsupervised {
+    let (u_global, u_strata) = estimate_u(random, opts.smoothing);
+    let u_of = |s: usize| {
+        u_strata
+            .iter()
+            .find(|(k, _)| *k == s)
+            .map(|(_, d)| d.clone())
+    };
+    let mut model = Unsupervised {
+        global: StratumParams {
+            prior: [0.05, 0.05, 0.9],
+            dist: [initial(M), initial(S), u_global.clone()],
+            pairs: blocked.len() as f64,
+        },
+        strata: Vec::new(),
+        iterations: 0,
+    };
+    for it in 0..opts.max_iter {
+        let compiled = model.compile();
+        let mut g_counts = [empty_dist(), empty_dist(), empty_dist()];
+        let mut g_prior = [0.0; 3];
+        let mut c = Counts::new();
+        for o in blocked {
+            let post = compiled.scores(o).posterior();
+            for k in 0..2 {
+                add(&mut g_counts[k], &o.gamma, post[k]);
+            }
+            for k in 0..3 {
+                g_prior[k] += post[k];
+            }
+            if let Some(s) = o.stratum {
+                let e = c.entry(s);
+                for k in 0..2 {
+                    add(&mut e.1[k], &o.gamma, post[k]);
+                }
+                for k in 0..3 {
+                    e.2[k] += post[k];
+                }
+            }
+        }
+        let mut next = model.clone();
+        let n: f64 = g_prior.iter().sum::<f64>().max(1.0);
+        next.global.prior = g_prior.map(|v| (v / n).max(1e-6));
+        for k in 0..2 {
+            let mut d = g_counts[k].clone();
+            normalize(&mut d, 1e-5);
+            next.global.dist[k] = d;
+        }
+        next.strata = c
+            .per
+            .iter()
+            .map(|(s, d, pr)| {
+                let ns: f64 = pr.iter().sum();
+                let a = opts.smoothing;
+                let prior = [0, 1, 2].map(|k| (pr[k] + a * next.global.prior[k]) / (ns + a));
+                let dm = smooth(&d[M], &next.global.dist[M], a);
+                let ds = smooth(&d[S], &next.global.dist[S], a);
+                let du = u_of(*s).unwrap_or_else(|| u_global.clone());
+                (
+                    *s,
+                    StratumParams {
+                        prior,
+                        dist: [dm, ds, du],
+                        pairs: ns,
+                    },
+                )
+            })
+            .collect();
+        next.strata.sort_by_key(|(s, _)| *s);
+        let delta = max_delta(&model.global, &next.global);
+        model = next;
+        model.iterations = it + 1;
+        if delta < opts.tol {
+            break;
+        }
+    }
+    model
+}
+
+fn max_delta(a: &StratumParams, b: &StratumParams) -> f64 {
+    let mut d: f64 = 0.0;
+    for k in 0..3 {
+        d = d.max((a.prior[k] - b.prior[k]).abs());
+        for (ra, rb) in a.dist[k].iter().zip(&b.dist[k]) {
+            for (x, y) in ra.iter().zip(rb) {
+                d = d.max((x - y).abs());
+            }
+        }
+    }
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    /// Draws a level from a distribution row.
+    fn draw(rng: &mut impl Rng, row: &[f64]) -> u8 {
+        let x: f64 = rng.random();
+        let mut acc = 0.0;
+        for (l, v) in row.iter().enumerate().skip(1) {
+            acc += v;
+            if x < acc {
+                return l as u8;
+            }
+        }
+        (row.len() - 1) as u8
+    }
+
+    #[test]
+    fn em_converges_and_separates_the_classes() {
+        // Synthetic comparison vectors from known M / S / U distributions.
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let mut truth_m = initial(M);
+        // make M sharper than its starting point, so EM has to move
+        truth_m[0] = vec![1.0, 0.8, 0.15, 0.03, 0.01, 0.01];
+        let truth_s = initial(S);
+        let mut truth_u = empty_dist();
+        for (fi, f) in FIELDS.iter().enumerate() {
+            let n = f.n_levels();
+            for l in 1..n {
+                truth_u[fi][l] = if l == n - 1 {
+                    0.9
+                } else {
+                    0.1 / (n - 2) as f64
+                };
+            }
+        }
+        let mut make = |d: &Dist| {
+            let mut g = [0u8; NF];
+            for fi in 0..NF {
+                g[fi] = draw(&mut rng, &d[fi]);
+            }
+            Obs {
+                gamma: g,
+                stratum: Some(0),
+                tf_adj: 0.0,
+            }
+        };
+        let random: Vec<Obs> = (0..20_000).map(|_| make(&truth_u)).collect();
+        let mut blocked = Vec::new();
+        let mut label = Vec::new();
+        for i in 0..12_000 {
+            let (d, c) = match i % 6 {
+                0 | 1 => (&truth_m, M),
+                2 => (&truth_s, S),
+                _ => (&truth_u, U),
+            };
+            blocked.push(make(d));
+            label.push(c);
+        }
+        let model = fit(&blocked, &random, EmOptions::default());
+        assert!(
+            model.iterations < EmOptions::default().max_iter,
+            "converged"
+        );
+        let c = model.compile();
+        let mut right = 0;
+        for (o, &l) in blocked.iter().zip(&label) {
+            let p = c.scores(o).logit() > 0.0;
+            if p == (l == M) {
+                right += 1;
+            }
+        }
+        let acc = right as f64 / blocked.len() as f64;
+        assert!(acc > 0.97, "accuracy {acc}");
+        // the estimated prior of M is near the true third
+        assert!(
+            (model.global.prior[M] - 1.0 / 3.0).abs() < 0.05,
+            "{:?}",
+            model.global.prior
+        );
+        // M's given-name exact level was learned
+        assert!((model.global.dist[M][0][1] - 0.8).abs() < 0.05);
+    }
+
+    #[test]
+    fn script_pairs_are_unordered() {
+        use NameScript::*;
+        assert_eq!(script_pair(Arabic, Latin), script_pair(Latin, Arabic));
+        assert_ne!(script_pair(Arabic, Arabic), script_pair(Latin, Latin));
+    }
+}

@@ -1,0 +1,444 @@
+//! Name handling inside the engine: names split into units with an exact key and a
+//! cross-script consonant skeleton, and graded comparison of two name fields.
+//!
+//! This is the thin adapter between the engine and name matching: a unit keeps the keys the
+//! blocking and the comparison vectors need (u64 hashes, cheap to compare and to store).
+
+use crate::text::{fold_text, hash_str, is_arabic_char};
+
+/// One name unit (a word, or a compound such as عبد الرحمن / Abdul Rahman kept as one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unit {
+    /// Hash of the folded spelling (same script, same spelling).
+    pub exact: u64,
+    /// Hash of the cross-script consonant skeleton.
+    pub skel: u64,
+    /// The skeleton itself (class letters), for graded distance.
+    pub skel_text: Box<str>,
+    /// True when written in Arabic script.
+    pub arabic: bool,
+}
+
+/// A name field (one role, or a whole name) as a sequence of units.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NameField {
+    /// The units in order.
+    pub units: Vec<Unit>,
+}
+
+impl NameField {
+    /// True when the field has no units.
+    pub fn is_empty(&self) -> bool {
+        self.units.is_empty()
+    }
+
+    /// The skeleton key of the whole field (units in order).
+    pub fn skel_key(&self) -> u64 {
+        let mut h = 0x51u64;
+        for u in &self.units {
+            h = crate::text::combine(h, u.skel);
+        }
+        h
+    }
+
+    /// The exact key of the whole field.
+    pub fn exact_key(&self) -> u64 {
+        let mut h = 0x17u64;
+        for u in &self.units {
+            h = crate::text::combine(h, u.exact);
+        }
+        h
+    }
+
+    /// The skeleton of the first unit (the given name of a compound field), for blocking.
+    pub fn first_skel(&self) -> Option<u64> {
+        self.units.first().map(|u| u.skel)
+    }
+}
+
+/// Prefix particles that bind to the next word as one unit.
+const PREFIXES: &[&str] = &[
+    "abd", "abdul", "abdel", "abdal", "abu", "abou", "abo", "عبد", "ابو", "بو",
+];
+/// Suffixes that bind to the previous word as one unit.
+const SUFFIXES: &[&str] = &[
+    "الدين",
+    "الله",
+    "din",
+    "eddine",
+    "addin",
+    "uddin",
+    "eldin",
+    "aldin",
+    "allah",
+    "ullah",
+    "illah",
+    "ellah",
+    "dine",
+    "deen",
+];
+/// Article tokens dropped when they stand alone.
+const ARTICLES: &[&str] = &[
+    "al", "el", "al-", "ad", "ar", "as", "ash", "at", "az", "an", "ed", "er", "es", "et", "ez",
+    "en", "ul", "ال", "bin", "ben", "ibn", "بن", "bint", "بنت",
+];
+
+/// Latin abbreviations expanded before keying.
+fn expand_abbrev(tok: &str) -> &str {
+    match tok {
+        "mhd" | "mohd" | "md" | "moh" | "mohd." | "m" => "muhammad",
+        _ => tok,
+    }
+}
+
+/// Splits a name into units: folds the text, drops stand-alone articles, binds particles.
+pub fn parse(s: &str) -> NameField {
+    let folded = fold_text(s);
+    if folded.is_empty() {
+        return NameField::default();
+    }
+    let toks: Vec<&str> = folded.split(' ').map(expand_abbrev).collect();
+    let mut words: Vec<String> = Vec::with_capacity(toks.len());
+    let mut i = 0;
+    while i < toks.len() {
+        let t = toks[i];
+        let nxt = toks.get(i + 1).copied();
+        if ARTICLES.contains(&t) {
+            // "abd al rahman": the article belongs to the compound being built.
+            i += 1;
+            continue;
+        }
+        if PREFIXES.contains(&t) && nxt.is_some() {
+            // bind to the next non-article token
+            let mut j = i + 1;
+            while j < toks.len() && ARTICLES.contains(&toks[j]) {
+                j += 1;
+            }
+            if j < toks.len() {
+                let head = match t {
+                    "abdul" | "abdel" | "abdal" => "abd",
+                    _ => t,
+                };
+                words.push(format!("{head}{}", toks[j]));
+                i = j + 1;
+                continue;
+            }
+        }
+        if SUFFIXES.contains(&t) && !words.is_empty() {
+            if let Some(last) = words.last_mut() {
+                let core = match t {
+                    "الدين" => "دين",
+                    "aldin" | "eldin" | "addin" => "din",
+                    _ => t,
+                };
+                last.push_str(core);
+            }
+            i += 1;
+            continue;
+        }
+        words.push(t.to_string());
+        i += 1;
+    }
+    let units = words
+        .iter()
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let arabic = w.chars().any(is_arabic_char);
+            let sk = if arabic {
+                skeleton_arabic(w)
+            } else {
+                skeleton_latin(w)
+            };
+            Unit {
+                exact: hash_str(w),
+                skel: hash_str(&sk),
+                skel_text: sk.into_boxed_str(),
+                arabic,
+            }
+        })
+        .collect();
+    NameField { units }
+}
+
+/// Collapses doubled classes and drops a final H (§4.2 post-processing).
+fn finish(mut v: Vec<u8>) -> String {
+    v.dedup();
+    if v.len() > 1 && v.last() == Some(&b'H') {
+        v.pop();
+    }
+    String::from_utf8(v).unwrap_or_default()
+}
+
+/// Arabic word → consonant-class skeleton.
+pub fn skeleton_arabic(w: &str) -> String {
+    let glued;
+    let w = if let Some(rest) = w.strip_prefix("عبدال") {
+        glued = format!("عبد{rest}");
+        glued.as_str()
+    } else {
+        w
+    };
+    let chars: Vec<char> = w.chars().collect();
+    // drop a glued article ال when the word is long enough
+    let start = if chars.len() > 3 && chars[0] == 'ا' && chars[1] == 'ل' {
+        2
+    } else {
+        0
+    };
+    let mut out = Vec::with_capacity(chars.len());
+    for (k, &c) in chars[start..].iter().enumerate() {
+        let initial = k == 0;
+        let cls = match c {
+            'ب' | 'پ' => Some(b'B'),
+            'ت' | 'ط' | 'ث' => Some(b'T'),
+            'ج' | 'ژ' => Some(b'J'),
+            'ح' | 'ه' => Some(b'H'),
+            'خ' => Some(b'X'),
+            'د' | 'ض' | 'ذ' => Some(b'D'),
+            'ز' | 'ظ' => Some(b'Z'),
+            'س' | 'ص' => Some(b'S'),
+            'ش' | 'چ' => Some(b'C'),
+            'ف' | 'ڤ' => Some(b'F'),
+            'ق' | 'ك' | 'ک' => Some(b'K'),
+            'غ' | 'گ' => Some(b'G'),
+            'ل' => Some(b'L'),
+            'م' => Some(b'M'),
+            'ن' => Some(b'N'),
+            'ر' => Some(b'R'),
+            'و' if initial => Some(b'W'),
+            'ي' | 'ی' if initial => Some(b'Y'),
+            _ => None,
+        };
+        if let Some(c) = cls {
+            out.push(c);
+        }
+    }
+    finish(out)
+}
+
+/// Latin word → consonant-class skeleton.
+pub fn skeleton_latin(w: &str) -> String {
+    let mut b: Vec<u8> = w.bytes().filter(u8::is_ascii_alphabetic).collect();
+    for glued in [&b"abdul"[..], b"abdel", b"abdal", b"abdol"] {
+        if b.len() > 6 && b.starts_with(glued) {
+            b.drain(3..5);
+            break;
+        }
+    }
+    // glued article al/el on a long word
+    let start = if b.len() > 4 && (b.starts_with(b"al") || b.starts_with(b"el")) {
+        2
+    } else {
+        0
+    };
+    let b = &b[start..];
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let n = b.get(i + 1).copied();
+        let n2 = b.get(i + 2).copied();
+        let initial = i == 0;
+        let (cls, adv): (Option<u8>, usize) = match (c, n, n2) {
+            (b's', Some(b'c'), Some(b'h')) => (Some(b'C'), 3),
+            (b's', Some(b'h'), _) | (b'c', Some(b'h'), _) => (Some(b'C'), 2),
+            (b'k', Some(b'h'), _) => (Some(b'X'), 2),
+            (b'g', Some(b'h'), _) => (Some(b'G'), 2),
+            (b't', Some(b'h'), _) => (Some(b'T'), 2),
+            (b'd', Some(b'h'), _) => (Some(b'D'), 2),
+            (b'd', Some(b'j'), _) => (Some(b'J'), 2),
+            (b'p', Some(b'h'), _) => (Some(b'F'), 2),
+            (b'c', Some(b'k'), _) => (Some(b'K'), 2),
+            (b'c', Some(b'e' | b'i' | b'y'), _) => (Some(b'S'), 1),
+            (b'c', _, _) | (b'q', _, _) | (b'k', _, _) => (Some(b'K'), 1),
+            (b'g', Some(b'e' | b'i' | b'y'), _) => (Some(b'J'), 1),
+            (b'g', _, _) => (Some(b'G'), 1),
+            (b'b' | b'p', _, _) => (Some(b'B'), 1),
+            (b'f' | b'v', _, _) => (Some(b'F'), 1),
+            (b'x', _, _) => (Some(b'X'), 1),
+            (b'w', _, _) if initial => (Some(b'W'), 1),
+            (b'y', _, _) if initial => (Some(b'Y'), 1),
+            (b't' | b'd' | b'z' | b's' | b'j' | b'h' | b'l' | b'm' | b'n' | b'r', _, _) => {
+                (Some(c.to_ascii_uppercase()), 1)
+            }
+            _ => (None, 1),
+        };
+        if let Some(c) = cls {
+            out.push(c);
+        }
+        i += adv;
+    }
+    finish(out)
+}
+
+/// Substitution cost between two consonant classes (§4.3).
+fn sub_cost(a: u8, b: u8) -> f32 {
+    if a == b {
+        return 0.0;
+    }
+    let (x, y) = if a < b { (a, b) } else { (b, a) };
+    match (x, y) {
+        (b'S', b'T') | (b'D', b'Z') | (b'D', b'T') | (b'T', b'Z') => 0.3,
+        (b'H', b'X') => 0.4,
+        (b'G', b'K') | (b'G', b'J') => 0.5,
+        (b'C', b'S') => 0.6,
+        _ => 1.0,
+    }
+}
+
+fn indel_cost(a: u8) -> f32 {
+    match a {
+        b'H' | b'W' | b'Y' => 0.5,
+        b'K' => 0.6,
+        _ => 1.0,
+    }
+}
+
+/// Class-weighted edit distance between two skeletons.
+pub fn skel_distance(a: &str, b: &str) -> f32 {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a == b {
+        return 0.0;
+    }
+    let mut prev: Vec<f32> = Vec::with_capacity(b.len() + 1);
+    let mut acc = 0.0;
+    prev.push(0.0);
+    for &cb in b {
+        acc += indel_cost(cb);
+        prev.push(acc);
+    }
+    let mut cur = vec![0.0f32; b.len() + 1];
+    for &ca in a {
+        cur[0] = prev[0] + indel_cost(ca);
+        for (j, &cb) in b.iter().enumerate() {
+            let d = (prev[j] + sub_cost(ca, cb))
+                .min(prev[j + 1] + indel_cost(ca))
+                .min(cur[j] + indel_cost(cb));
+            cur[j + 1] = d;
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// Graded agreement of two name fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameLevel {
+    /// Same spelling, unit for unit.
+    Exact,
+    /// Same skeleton, unit for unit (a variant spelling or the other script).
+    Skeleton,
+    /// Close skeletons (one cheap class substitution, a dropped unit of a compound).
+    Close,
+    /// Some units agree, others do not.
+    Partial,
+    /// Nothing agrees.
+    Different,
+}
+
+/// True when two units can be the same name: same skeleton, or a small class-weighted distance
+/// relative to their length.
+pub fn units_close(a: &Unit, b: &Unit) -> bool {
+    if a.skel == b.skel {
+        return true;
+    }
+    let la = a.skel_text.len().max(b.skel_text.len());
+    if la < 2 {
+        return false;
+    }
+    let d = skel_distance(&a.skel_text, &b.skel_text);
+    d <= if la >= 4 { 0.65 } else { 0.35 }
+}
+
+/// Compares two non-empty name fields.
+pub fn compare_fields(a: &NameField, b: &NameField) -> NameLevel {
+    if a.units.len() == b.units.len() {
+        if a.units
+            .iter()
+            .zip(&b.units)
+            .all(|(x, y)| x.exact == y.exact)
+        {
+            return NameLevel::Exact;
+        }
+        if a.units.iter().zip(&b.units).all(|(x, y)| x.skel == y.skel) {
+            return NameLevel::Skeleton;
+        }
+        if a.units.iter().zip(&b.units).all(|(x, y)| units_close(x, y)) {
+            return NameLevel::Close;
+        }
+    }
+    // one field's units all found in the other (compound vs its head, extra unit)
+    let (short, long) = if a.units.len() <= b.units.len() {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    let found = short
+        .units
+        .iter()
+        .filter(|u| long.units.iter().any(|v| units_close(u, v)))
+        .count();
+    if found == short.units.len() && !short.units.is_empty() {
+        return NameLevel::Close;
+    }
+    // a compound written glued vs split (عبدالرحمن vs عبد الرحمن already bound by parse;
+    // catch "abdulrahman" vs "rahman" style head loss)
+    let ka: String = a.units.iter().map(|u| &*u.skel_text).collect();
+    let kb: String = b.units.iter().map(|u| &*u.skel_text).collect();
+    if ka == kb {
+        return NameLevel::Skeleton;
+    }
+    if found > 0 {
+        NameLevel::Partial
+    } else {
+        NameLevel::Different
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn skel(s: &str) -> Vec<String> {
+        parse(s)
+            .units
+            .iter()
+            .map(|u| u.skel_text.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn research_worked_examples() {
+        // rows of §4.2's worked-example table
+        assert_eq!(skel("محمد خير الخطيب"), ["MHMD", "XR", "XTB"]);
+        assert_eq!(skel("Mohammad Kheir Al-Khatib"), ["MHMD", "XR", "XTB"]);
+        assert_eq!(skel("Muhammad Khair el Khatib"), ["MHMD", "XR", "XTB"]);
+        assert_eq!(skel("عبد الرحمن الشامي"), ["BDRHMN", "CM"]);
+        assert_eq!(skel("Abdul Rahman Al-Shami"), ["BDRHMN", "CM"]);
+        assert_eq!(skel("Abd al-Rahman al-Shami"), ["BDRHMN", "CM"]);
+        assert_eq!(skel("Abdulrahman Alshami"), ["BDRHMN", "CM"]);
+        assert_eq!(skel("يوسف شحادة"), ["YSF", "CHD"]);
+        assert_eq!(skel("Youssef Chehade"), ["YSF", "CHD"]);
+        assert_eq!(skel("Yusuf Shehadeh"), ["YSF", "CHD"]);
+        assert_eq!(skel("هيثم قباني"), ["HTM", "KBN"]);
+        assert_eq!(skel("Haitham Kabbani"), ["HTM", "KBN"]);
+        assert_eq!(skel("Mhd"), ["MHMD"]);
+    }
+
+    #[test]
+    fn levels() {
+        let l = |a: &str, b: &str| compare_fields(&parse(a), &parse(b));
+        assert_eq!(l("Ahmad", "ahmad"), NameLevel::Exact);
+        assert_eq!(l("أحمد", "Ahmed"), NameLevel::Skeleton);
+        assert_eq!(l("Munther", "منذر"), NameLevel::Close);
+        assert_eq!(l("Mohammad Kheir", "Mohammad Saleh"), NameLevel::Partial);
+        assert_eq!(l("Samir", "Khaled"), NameLevel::Different);
+    }
+
+    #[test]
+    fn distance_is_symmetric() {
+        for (a, b) in [("MNDR", "MNTR"), ("HTM", "HSM"), ("BDRHMN", "RHMN")] {
+            assert_eq!(skel_distance(a, b), skel_distance(b, a));
+        }
+    }
+}
