@@ -1,0 +1,719 @@
+//! Comparators: unit against unit (graded levels), whole names (missing, extra and reordered
+//! parts), and role-aware comparison of split fields.
+//!
+//! Decision order for two units: particle compounds must agree (Abd al-Rahman is not Rahman);
+//! the same key is exact; spellings attested for the same Arabic unit are a variant, for
+//! different units a non-match; otherwise the skeletons with the long-vowel anchor check
+//! (research note §4.4), then the class-aware edit distance (§4.3).
+
+use serde::Serialize;
+
+use crate::fold::Script;
+use crate::name::{Name, RoleNames};
+use crate::skeleton::{Key, MAX_CLASSES, class, gap};
+use crate::unit::{Unit, UnitKind};
+
+/// How two units agree, best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Same match key (same script).
+    Exact,
+    /// Both spellings attested for the same Arabic unit.
+    Variant,
+    /// Same consonant skeleton and compatible long vowels.
+    Skeleton,
+    /// Close by class-aware edit distance, or a part of a double given name.
+    Close,
+    /// Not the same name.
+    Different,
+}
+
+impl Level {
+    /// True for every level but [`Level::Different`].
+    pub fn is_match(self) -> bool {
+        self != Level::Different
+    }
+
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Exact => "exact",
+            Level::Variant => "variant",
+            Level::Skeleton => "skeleton",
+            Level::Close => "close",
+            Level::Different => "different",
+        }
+    }
+}
+
+/// Why a unit comparison ended where it did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// Same match key.
+    SameKey,
+    /// Spellings attested for the same Arabic unit.
+    AttestedSame,
+    /// Spellings attested (or nearest to spellings attested) for different Arabic units.
+    AttestedDifferent,
+    /// Same skeleton, long vowels compatible.
+    SameSkeleton,
+    /// Same skeleton but the long vowels disagree (حسن / حسين).
+    VowelAnchor,
+    /// Small class-aware edit distance.
+    EditDistance,
+    /// Too many consonant differences.
+    Consonants,
+    /// Different compound particles (عبد / أبو / أم / بن).
+    Particle,
+    /// One side is one part of the other's double given name (محمد خير / خير).
+    PartOfDoubleName,
+    /// A unit has no letters to compare.
+    Empty,
+}
+
+/// Result of [`compare_units`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct UnitMatch {
+    /// Graded level.
+    pub level: Level,
+    /// 0..1, higher is more alike; consistent with `level` (a match is ≥ 0.6).
+    pub similarity: f32,
+    /// Why.
+    pub reason: Reason,
+    /// Vowel-anchor penalty of the best reading (0 = compatible; 0.5 per doubtful gap, 1 per
+    /// contradicting gap).
+    pub vowel_penalty: f32,
+    /// Class-aware edit distance between the best readings' skeletons.
+    pub distance: f32,
+}
+
+impl UnitMatch {
+    fn new(level: Level, similarity: f32, reason: Reason) -> UnitMatch {
+        UnitMatch {
+            level,
+            similarity,
+            reason,
+            vowel_penalty: 0.0,
+            distance: 0.0,
+        }
+    }
+}
+
+/// Substitution cost between two classes (research note §4.3, plus S↔Z for French s = z).
+fn sub_cost(a: u8, b: u8) -> f32 {
+    use class::*;
+    if a == b {
+        return 0.0;
+    }
+    let (x, y) = if a < b { (a, b) } else { (b, a) };
+    match (x, y) {
+        (T, S) | (D, Z) | (T, D) | (T, Z) => 0.3,
+        (H, X) => 0.4,
+        (K, G) | (J, G) => 0.5,
+        (Z, S) => 0.5,
+        (S, C) => 0.6,
+        (J, Z) => 0.6,
+        (K, X) => 0.6,
+        (B, F) => 0.8,
+        _ => 1.0,
+    }
+}
+
+/// Insertion/deletion cost of a class.
+fn indel_cost(c: u8) -> f32 {
+    use class::*;
+    match c {
+        K => 0.6,
+        H | W | Y => 0.5,
+        _ => 1.0,
+    }
+}
+
+/// Class-aware weighted Levenshtein distance between two skeletons.
+pub fn class_distance(a: crate::Skeleton, b: crate::Skeleton) -> f32 {
+    let (ca, na) = a.classes();
+    let (cb, nb) = b.classes();
+    let mut prev = [0f32; MAX_CLASSES + 1];
+    let mut cur = [0f32; MAX_CLASSES + 1];
+    for j in 0..nb {
+        prev[j + 1] = prev[j] + indel_cost(cb[j]);
+    }
+    for &x in &ca[..na] {
+        cur[0] = prev[0] + indel_cost(x);
+        for j in 0..nb {
+            let sub = prev[j] + sub_cost(x, cb[j]);
+            let del = prev[j + 1] + indel_cost(x);
+            let ins = cur[j] + indel_cost(cb[j]);
+            cur[j + 1] = sub.min(del).min(ins);
+        }
+        prev[..=nb].copy_from_slice(&cur[..=nb]);
+    }
+    prev[nb]
+}
+
+const LONGS: u8 = gap::R_A | gap::R_I | gap::R_U;
+const QS: u8 = gap::Q_A | gap::Q_I | gap::Q_U;
+
+fn arabic_latin_gap(ar: u8, la: u8) -> f32 {
+    if ar & gap::WILD != 0 {
+        return 0.0;
+    }
+    let longs = ar & LONGS;
+    if longs != 0 {
+        if la & longs != longs { 1.0 } else { 0.0 }
+    } else if la & gap::LONG != 0 {
+        0.5
+    } else {
+        0.0
+    }
+}
+
+fn gap_cost(sa: Script, ga: u8, sb: Script, gb: u8) -> f32 {
+    match (sa == Script::Arabic, sb == Script::Arabic) {
+        (true, true) => {
+            if (ga | gb) & gap::WILD != 0 || ga & LONGS == gb & LONGS {
+                0.0
+            } else {
+                1.0
+            }
+        }
+        (true, false) => arabic_latin_gap(ga, gb),
+        (false, true) => arabic_latin_gap(gb, ga),
+        (false, false) => {
+            let (qa, qb) = (ga & QS, gb & QS);
+            if qa == 0 || qb == 0 || qa & qb != 0 {
+                0.0
+            } else {
+                1.0
+            }
+        }
+    }
+}
+
+/// Vowel-anchor penalty of two readings with skeletons of the same length (§4.4).
+pub fn vowel_penalty(sa: Script, a: &Key, sb: Script, b: &Key) -> f32 {
+    let n = a.gaps().min(b.gaps());
+    let mut p = 0.0;
+    for i in 0..n {
+        p += gap_cost(sa, a.vowels.gap(i), sb, b.vowels.gap(i));
+    }
+    p
+}
+
+fn is_particle(k: UnitKind) -> bool {
+    matches!(
+        k,
+        UnitKind::Abd | UnitKind::Abu | UnitKind::Umm | UnitKind::Bin
+    )
+}
+
+fn intersects(a: &[u16], b: &[u16]) -> bool {
+    a.iter().any(|x| b.contains(x))
+}
+
+/// Attested-variant evidence: Some(true) same unit, Some(false) different units, None unknown.
+fn lexicon_evidence(a: &Unit, b: &Unit) -> Option<(bool, bool)> {
+    let (ea, eb) = (!a.groups.is_empty(), !b.groups.is_empty());
+    let ga = if ea { &a.groups } else { &a.near };
+    let gb = if eb { &b.groups } else { &b.near };
+    if ga.is_empty() || gb.is_empty() {
+        return None;
+    }
+    Some((intersects(ga, gb), ea && eb))
+}
+
+/// Compares two units. Symmetric: `compare_units(a, b)` and `compare_units(b, a)` agree.
+pub fn compare_units(a: &Unit, b: &Unit) -> UnitMatch {
+    // A double given name against a single unit: compare with each part.
+    let a_dg = a.kind == UnitKind::DoubleGiven;
+    let b_dg = b.kind == UnitKind::DoubleGiven;
+    if a_dg != b_dg {
+        let (dg, other) = if a_dg { (a, b) } else { (b, a) };
+        let whole = compare_simple(dg, other);
+        if whole.level.is_match() {
+            return whole;
+        }
+        let mut best = whole;
+        for p in &dg.parts {
+            let m = compare_simple(p, other);
+            if m.level.is_match() && (!best.level.is_match() || m.similarity > best.similarity) {
+                best = m;
+            }
+        }
+        if best.level.is_match() && best.reason != Reason::PartOfDoubleName {
+            best.level = Level::Close;
+            best.similarity = (best.similarity * 0.85).max(0.6);
+            best.reason = Reason::PartOfDoubleName;
+        }
+        return best;
+    }
+    compare_simple(a, b)
+}
+
+fn compare_simple(a: &Unit, b: &Unit) -> UnitMatch {
+    if a.keys.is_empty() || b.keys.is_empty() {
+        return UnitMatch::new(Level::Different, 0.0, Reason::Empty);
+    }
+    if (is_particle(a.kind) || is_particle(b.kind)) && a.kind != b.kind {
+        return UnitMatch::new(Level::Different, 0.2, Reason::Particle);
+    }
+    if a.script == b.script && a.key_id == b.key_id && a.key == b.key {
+        return UnitMatch::new(Level::Exact, 1.0, Reason::SameKey);
+    }
+    let evidence = lexicon_evidence(a, b);
+    if let Some((true, true)) = evidence {
+        return UnitMatch::new(Level::Variant, 0.97, Reason::AttestedSame);
+    }
+    // Rules: best reading pair.
+    let mut best_eq: Option<f32> = None;
+    let mut best_d = f32::INFINITY;
+    let mut best_d_pen = 0.0f32;
+    let mut min_len = usize::MAX;
+    for ka in &a.keys {
+        for kb in &b.keys {
+            if ka.skeleton == kb.skeleton {
+                let p = vowel_penalty(a.script, ka, b.script, kb);
+                best_eq = Some(best_eq.map_or(p, |q: f32| q.min(p)));
+            } else {
+                let (la, lb) = (ka.skeleton.len(), kb.skeleton.len());
+                if la.abs_diff(lb) > 2 {
+                    continue;
+                }
+                let d = class_distance(ka.skeleton, kb.skeleton);
+                let pen = if la == lb {
+                    vowel_penalty(a.script, ka, b.script, kb)
+                } else {
+                    0.0
+                };
+                if d + 0.5 * pen < best_d + 0.5 * best_d_pen {
+                    best_d = d;
+                    best_d_pen = pen;
+                    min_len = la.min(lb);
+                }
+            }
+        }
+    }
+    let near_same = matches!(evidence, Some((true, false)));
+    if let Some((false, _)) = evidence {
+        let mut m = UnitMatch::new(Level::Different, 0.4, Reason::AttestedDifferent);
+        m.vowel_penalty = best_eq.unwrap_or(0.0);
+        return m;
+    }
+    let pen_ok = |p: f32| if near_same { p <= 0.5 } else { p == 0.0 };
+    if let Some(p) = best_eq {
+        if pen_ok(p) {
+            let mut m = UnitMatch::new(Level::Skeleton, 0.92 - 0.1 * p, Reason::SameSkeleton);
+            m.vowel_penalty = p;
+            return m;
+        }
+        let mut m = UnitMatch::new(
+            Level::Different,
+            (0.55 - 0.1 * p).max(0.2),
+            Reason::VowelAnchor,
+        );
+        m.vowel_penalty = p;
+        if !best_d.is_finite() || best_d > 0.6 {
+            return m;
+        }
+    }
+    if best_d.is_finite() {
+        let limit = match min_len {
+            0..=2 => 0.3,
+            3..=5 => 0.6,
+            _ => 1.0,
+        };
+        let limit = if near_same { limit + 0.5 } else { limit };
+        if best_d <= limit && pen_ok(best_d_pen) {
+            let mut m = UnitMatch::new(
+                Level::Close,
+                (0.88 - 0.2 * best_d - 0.1 * best_d_pen).max(0.6),
+                Reason::EditDistance,
+            );
+            m.distance = best_d;
+            m.vowel_penalty = best_d_pen;
+            return m;
+        }
+        let reason = if best_d <= limit {
+            Reason::VowelAnchor
+        } else {
+            Reason::Consonants
+        };
+        let mut m = UnitMatch::new(Level::Different, (0.55 - 0.2 * best_d).max(0.0), reason);
+        m.distance = best_d;
+        m.vowel_penalty = best_d_pen;
+        return m;
+    }
+    UnitMatch::new(Level::Different, 0.0, Reason::Consonants)
+}
+
+/// One aligned pair of units in a [`NameMatch`].
+#[derive(Debug, Clone, Serialize)]
+pub struct AlignedPair {
+    /// Index of the left unit (in `Name::units`).
+    pub left: usize,
+    /// Index of the right unit.
+    pub right: usize,
+    /// The left unit's text (or the part of a double given name).
+    pub left_text: String,
+    /// The right unit's text.
+    pub right_text: String,
+    /// Unit comparison.
+    #[serde(flatten)]
+    pub unit: UnitMatch,
+}
+
+/// Result of [`compare_names`].
+#[derive(Debug, Clone, Serialize)]
+pub struct NameMatch {
+    /// 0..1, higher is more alike.
+    pub score: f32,
+    /// True when the two names can be the same name: every unit of one of them is matched
+    /// and no unit of either contradicts the other.
+    pub same: bool,
+    /// Matched units.
+    pub pairs: Vec<AlignedPair>,
+    /// Texts of the left units left unmatched.
+    pub unmatched_left: Vec<String>,
+    /// Texts of the right units left unmatched.
+    pub unmatched_right: Vec<String>,
+    /// Matched units appear in a different order.
+    pub reordered: bool,
+    /// One-line explanation.
+    pub reason: String,
+}
+
+/// A name's comparable atoms: units, with double given names split into their parts.
+fn atoms(n: &Name) -> Vec<(usize, &Unit)> {
+    let mut out = Vec::with_capacity(n.units.len() + 1);
+    for (i, u) in n.units.iter().enumerate() {
+        if u.kind == UnitKind::DoubleGiven && !u.parts.is_empty() {
+            for p in &u.parts {
+                out.push((i, p));
+            }
+        } else {
+            out.push((i, u));
+        }
+    }
+    out
+}
+
+/// Maximum-weight assignment of rows to distinct columns (exact for up to 12 columns,
+/// greedy beyond). Weights ≤ 0 are never assigned.
+fn assign(w: &[Vec<f32>], rows: usize, cols: usize) -> Vec<Option<usize>> {
+    if cols <= 12 && rows <= 12 {
+        // DP over rows with a bitmask of used columns.
+        let full = 1usize << cols;
+        let mut dp = vec![f32::NEG_INFINITY; full];
+        let mut choice = vec![vec![usize::MAX; full]; rows];
+        dp[0] = 0.0;
+        for (r, row) in w.iter().enumerate().take(rows) {
+            let mut next = vec![f32::NEG_INFINITY; full];
+            let mut ch = vec![usize::MAX; full];
+            for mask in 0..full {
+                let v = dp[mask];
+                if v == f32::NEG_INFINITY {
+                    continue;
+                }
+                if v > next[mask] {
+                    next[mask] = v;
+                    ch[mask] = usize::MAX;
+                }
+                for (c, &x) in row.iter().enumerate().take(cols) {
+                    if x > 0.0 && mask & (1 << c) == 0 {
+                        let m2 = mask | (1 << c);
+                        if v + x > next[m2] {
+                            next[m2] = v + x;
+                            ch[m2] = c;
+                        }
+                    }
+                }
+            }
+            dp = next;
+            choice[r] = ch;
+        }
+        let mut mask = (0..full)
+            .max_by(|&a, &b| {
+                dp[a]
+                    .partial_cmp(&dp[b])
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            })
+            .unwrap_or(0);
+        let mut out = vec![None; rows];
+        for r in (0..rows).rev() {
+            let c = choice[r][mask];
+            if c != usize::MAX {
+                out[r] = Some(c);
+                mask &= !(1 << c);
+            }
+        }
+        out
+    } else {
+        let mut cells: Vec<(f32, usize, usize)> = Vec::new();
+        for (r, row) in w.iter().enumerate() {
+            for (c, &x) in row.iter().enumerate() {
+                if x > 0.0 {
+                    cells.push((x, r, c));
+                }
+            }
+        }
+        cells.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
+        let mut out = vec![None; rows];
+        let mut used = vec![false; cols];
+        for (_, r, c) in cells {
+            if out[r].is_none() && !used[c] {
+                out[r] = Some(c);
+                used[c] = true;
+            }
+        }
+        out
+    }
+}
+
+/// Compares two whole names, allowing missing, extra and reordered units.
+pub fn compare_names(a: &Name, b: &Name) -> NameMatch {
+    let xa = atoms(a);
+    let xb = atoms(b);
+    let (na, nb) = (xa.len(), xb.len());
+    let mut m = vec![vec![UnitMatch::new(Level::Different, 0.0, Reason::Empty); nb]; na];
+    let mut w = vec![vec![0.0f32; nb]; na];
+    for (i, (_, ua)) in xa.iter().enumerate() {
+        for (j, (_, ub)) in xb.iter().enumerate() {
+            let r = compare_units(ua, ub);
+            if r.level.is_match() {
+                // Prefer the positional alignment among equally good ones; symmetric in i, j.
+                let pos = (i as f32 / na.max(1) as f32 - j as f32 / nb.max(1) as f32).abs();
+                w[i][j] = r.similarity + 0.05 - 0.01 * pos;
+            }
+            m[i][j] = r;
+        }
+    }
+    let asg = assign(&w, na, nb);
+    let mut pairs = Vec::new();
+    let mut used_b = vec![false; nb];
+    let mut used_a = vec![false; na];
+    for (i, c) in asg.iter().enumerate() {
+        if let Some(j) = *c {
+            used_a[i] = true;
+            used_b[j] = true;
+            pairs.push(AlignedPair {
+                left: xa[i].0,
+                right: xb[j].0,
+                left_text: xa[i].1.text.clone(),
+                right_text: xb[j].1.text.clone(),
+                unit: m[i][j],
+            });
+        }
+    }
+    let unmatched_left: Vec<String> = xa
+        .iter()
+        .zip(&used_a)
+        .filter(|(_, u)| !**u)
+        .map(|((_, x), _)| x.text.clone())
+        .collect();
+    let unmatched_right: Vec<String> = xb
+        .iter()
+        .zip(&used_b)
+        .filter(|(_, u)| !**u)
+        .map(|((_, x), _)| x.text.clone())
+        .collect();
+    let reordered = {
+        let mut sorted = pairs.clone();
+        sorted.sort_by_key(|p| p.left);
+        sorted.windows(2).any(|w| w[1].right < w[0].right)
+    };
+    let k = pairs.len();
+    let conflict = !unmatched_left.is_empty() && !unmatched_right.is_empty();
+    let same = k > 0 && !conflict;
+    let sum: f32 = pairs.iter().map(|p| p.unit.similarity).sum();
+    let unmatched = (unmatched_left.len() + unmatched_right.len()) as f32;
+    let score = if k == 0 {
+        0.0
+    } else {
+        let denom = k as f32 + if conflict { unmatched } else { 0.3 * unmatched };
+        let s = sum / denom;
+        if reordered { s * 0.95 } else { s }
+    };
+    let reason = if na == 0 || nb == 0 {
+        "a name has no letters".to_string()
+    } else if k == 0 {
+        "no unit matches".to_string()
+    } else if conflict {
+        format!(
+            "units disagree: {} vs {}",
+            unmatched_left.join(" "),
+            unmatched_right.join(" ")
+        )
+    } else if unmatched_left.is_empty() && unmatched_right.is_empty() {
+        format!(
+            "all {k} units match{}",
+            if reordered { " (reordered)" } else { "" }
+        )
+    } else {
+        let missing = if unmatched_left.is_empty() {
+            &unmatched_right
+        } else {
+            &unmatched_left
+        };
+        format!(
+            "{k} units match, {} only on one side: {}{}",
+            missing.len(),
+            missing.join(" "),
+            if reordered { " (reordered)" } else { "" }
+        )
+    };
+    NameMatch {
+        score: score.clamp(0.0, 1.0),
+        same,
+        pairs,
+        unmatched_left,
+        unmatched_right,
+        reordered,
+        reason,
+    }
+}
+
+/// A name role of a split record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Given name.
+    Given,
+    /// Father's given name.
+    Father,
+    /// Grandfather's given name.
+    Grandfather,
+    /// Family name.
+    Family,
+    /// Mother's given name.
+    MotherGiven,
+    /// Mother's family name.
+    MotherFamily,
+}
+
+impl Role {
+    /// Weight of the role in the overall score (missing grandfather: tiny; family: large).
+    pub fn weight(self) -> f32 {
+        match self {
+            Role::Given | Role::Family => 1.0,
+            Role::Father => 0.8,
+            Role::MotherGiven => 0.6,
+            Role::MotherFamily => 0.4,
+            Role::Grandfather => 0.3,
+        }
+    }
+}
+
+/// One role compared in a [`RoleMatch`].
+#[derive(Debug, Clone, Serialize)]
+pub struct RoleComparison {
+    /// The role on the left.
+    pub role: Role,
+    /// The role on the right it was compared with (differs when swapped).
+    pub against: Role,
+    /// The name comparison.
+    pub result: NameMatch,
+}
+
+/// Result of [`compare_roles`].
+#[derive(Debug, Clone, Serialize)]
+pub struct RoleMatch {
+    /// Weighted score over the roles present on both sides, 0..1.
+    pub score: f32,
+    /// Every role present on both sides can be the same name.
+    pub same: bool,
+    /// Per role.
+    pub roles: Vec<RoleComparison>,
+    /// Given and family names were swapped on one side ("LAST, First").
+    pub swapped: bool,
+}
+
+fn role_pairs(a: &RoleNames, b: &RoleNames, swap: bool) -> Vec<RoleComparison> {
+    let mut out = Vec::new();
+    for role in [
+        Role::Given,
+        Role::Father,
+        Role::Grandfather,
+        Role::Family,
+        Role::MotherGiven,
+        Role::MotherFamily,
+    ] {
+        let against = match (swap, role) {
+            (true, Role::Given) => Role::Family,
+            (true, Role::Family) => Role::Given,
+            _ => role,
+        };
+        if let (Some(x), Some(y)) = (a.get(role), b.get(against))
+            && !x.units.is_empty()
+            && !y.units.is_empty()
+        {
+            out.push(RoleComparison {
+                role,
+                against,
+                result: compare_names(x, y),
+            });
+        }
+    }
+    out
+}
+
+fn summarize(roles: Vec<RoleComparison>, swapped: bool) -> RoleMatch {
+    let mut wsum = 0.0;
+    let mut ssum = 0.0;
+    let mut same = !roles.is_empty();
+    for r in &roles {
+        let w = r.role.weight();
+        wsum += w;
+        ssum += w * r.result.score;
+        same &= r.result.same;
+    }
+    let score = if wsum > 0.0 { ssum / wsum } else { 0.0 };
+    let score = if swapped { score * 0.9 } else { score };
+    RoleMatch {
+        score,
+        same,
+        roles,
+        swapped,
+    }
+}
+
+/// Compares two names split into roles: given with given, father with father, …; tries the
+/// given/family swap too and keeps it when it explains the pair better.
+pub fn compare_roles(a: &RoleNames, b: &RoleNames) -> RoleMatch {
+    let straight = summarize(role_pairs(a, b, false), false);
+    if straight.same {
+        return straight;
+    }
+    let swapped = summarize(role_pairs(a, b, true), true);
+    if swapped.same && !swapped.roles.is_empty() {
+        return swapped;
+    }
+    straight
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn u(s: &str) -> Unit {
+        Name::parse(s).units.into_iter().next().expect("one unit")
+    }
+
+    #[test]
+    fn r3_basic_levels() {
+        assert_eq!(compare_units(&u("محمد"), &u("مُحمّد")).level, Level::Exact);
+        assert_eq!(
+            compare_units(&u("محمد"), &u("Mohammed")).level,
+            Level::Variant
+        );
+        assert_eq!(compare_units(&u("حسن"), &u("حسين")).level, Level::Different);
+    }
+
+    #[test]
+    fn class_distance_costs() {
+        let a = u("Monzer").keys[0].skeleton;
+        let b = u("منذر").keys[0].skeleton;
+        assert!((class_distance(a, b) - 0.3).abs() < 1e-6);
+    }
+}

@@ -1,0 +1,530 @@
+//! Cross-script keys of one name unit: the consonant-class skeleton (research note §4.2) and
+//! the long-vowel anchor signature (§4.4), for Arabic tokens and for Latin tokens under each
+//! spelling profile (§3.4).
+//!
+//! Both scripts map into one 18-symbol alphabet `B T J H X D Z S C F K G L M N R W Y`
+//! (C = sh). A skeleton is packed into a `u64` (5 bits per class, at most
+//! [`MAX_CLASSES`]); the vowel signature packs one byte per consonant gap into a `u128`.
+
+use serde::Serialize;
+
+/// The most consonant classes a skeleton keeps; longer units are truncated (none of the
+/// compound names of the lexicon comes close).
+pub const MAX_CLASSES: usize = 12;
+
+/// Class letters, indexed by class code (code 0 is unused).
+const CLASS_LETTERS: &[u8; 19] = b"_BTJHXDZSCFKGLMNRWY";
+
+/// Class codes.
+pub mod class {
+    /// b p پ
+    pub const B: u8 = 1;
+    /// t ط ث
+    pub const T: u8 = 2;
+    /// j ج ژ dj
+    pub const J: u8 = 3;
+    /// h ح ه
+    pub const H: u8 = 4;
+    /// kh خ
+    pub const X: u8 = 5;
+    /// d ض ذ dh
+    pub const D: u8 = 6;
+    /// z ظ
+    pub const Z: u8 = 7;
+    /// s ص
+    pub const S: u8 = 8;
+    /// sh ch ش چ
+    pub const C: u8 = 9;
+    /// f v ڤ
+    pub const F: u8 = 10;
+    /// q k ك ق
+    pub const K: u8 = 11;
+    /// gh g غ گ
+    pub const G: u8 = 12;
+    /// l
+    pub const L: u8 = 13;
+    /// m
+    pub const M: u8 = 14;
+    /// n
+    pub const N: u8 = 15;
+    /// r
+    pub const R: u8 = 16;
+    /// token-initial w / و
+    pub const W: u8 = 17;
+    /// token-initial y / ي
+    pub const Y: u8 = 18;
+}
+
+/// Gap bits. Latin gaps: vowel qualities a/i/u (`Q_*`), the Arabic long vowels the gap can
+/// stand for (`R_*`), and whether it has a long-vowel or diphthong spelling (`LONG`).
+/// Arabic gaps: the long vowels written (`R_*`) and `WILD` for ʿayn, hamza, ta marbuta or a
+/// word-initial alef (which can surface as any Latin vowel or none).
+pub mod gap {
+    /// short or long a (Latin)
+    pub const Q_A: u8 = 1;
+    /// short or long i (Latin)
+    pub const Q_I: u8 = 2;
+    /// short or long u (Latin)
+    pub const Q_U: u8 = 4;
+    /// long ā: Arabic ا ى, or a Latin spelling that can stand for it
+    pub const R_A: u8 = 8;
+    /// long ī: Arabic ي, or a Latin spelling that can stand for it
+    pub const R_I: u8 = 16;
+    /// long ū: Arabic و, or a Latin spelling that can stand for it
+    pub const R_U: u8 = 32;
+    /// Latin long-vowel or diphthong spelling (aa ee oo ie ei ay aw …)
+    pub const LONG: u8 = 64;
+    /// Arabic ʿayn / hamza / ta marbuta / initial alef: any vowel or none
+    pub const WILD: u8 = 128;
+}
+
+/// A consonant-class skeleton, packed (5 bits per class, first class in the low bits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Skeleton(pub u64);
+
+impl Skeleton {
+    /// Packs class codes (truncated to [`MAX_CLASSES`]).
+    pub fn from_classes(classes: &[u8]) -> Skeleton {
+        let mut v = 0u64;
+        for (i, &c) in classes.iter().take(MAX_CLASSES).enumerate() {
+            v |= u64::from(c & 31) << (5 * i);
+        }
+        Skeleton(v)
+    }
+
+    /// Number of classes.
+    pub fn len(self) -> usize {
+        let mut n = 0;
+        let mut v = self.0;
+        while v != 0 {
+            n += 1;
+            v >>= 5;
+        }
+        n
+    }
+
+    /// True for the empty skeleton (a unit of vowels and glottals only, e.g. "Ali" is `L`).
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The class codes, unpacked onto the stack.
+    pub fn classes(self) -> ([u8; MAX_CLASSES], usize) {
+        let mut out = [0u8; MAX_CLASSES];
+        let mut v = self.0;
+        let mut n = 0;
+        while v != 0 && n < MAX_CLASSES {
+            out[n] = (v & 31) as u8;
+            v >>= 5;
+            n += 1;
+        }
+        (out, n)
+    }
+
+    /// The class letters, e.g. `MHMD`.
+    pub fn letters(self) -> String {
+        let (c, n) = self.classes();
+        c[..n]
+            .iter()
+            .map(|&x| CLASS_LETTERS[usize::from(x).min(18)] as char)
+            .collect()
+    }
+}
+
+impl Serialize for Skeleton {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.letters())
+    }
+}
+
+/// The vowel-anchor signature: one gap byte (see [`gap`]) per consonant gap, `len + 1` gaps
+/// for a skeleton of `len` classes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct VowelSig(pub u128);
+
+impl VowelSig {
+    /// The gap byte at `i`.
+    pub fn gap(self, i: usize) -> u8 {
+        if i >= 16 {
+            0
+        } else {
+            (self.0 >> (8 * i)) as u8
+        }
+    }
+
+    fn from_gaps(gaps: &[u8]) -> VowelSig {
+        let mut v = 0u128;
+        for (i, &g) in gaps.iter().take(MAX_CLASSES + 1).enumerate() {
+            v |= u128::from(g) << (8 * i);
+        }
+        VowelSig(v)
+    }
+
+    /// A readable form: one group per gap, e.g. `-|a|A` (Latin) or `-|ā|ī` (Arabic).
+    pub fn describe(self, n_gaps: usize) -> String {
+        let mut parts = Vec::with_capacity(n_gaps);
+        for i in 0..n_gaps {
+            let g = self.gap(i);
+            let mut s = String::new();
+            if g & gap::WILD != 0 {
+                s.push('*');
+            }
+            if g & gap::Q_A != 0 {
+                s.push('a');
+            }
+            if g & gap::Q_I != 0 {
+                s.push('i');
+            }
+            if g & gap::Q_U != 0 {
+                s.push('u');
+            }
+            if g & gap::R_A != 0 {
+                s.push('A');
+            }
+            if g & gap::R_I != 0 {
+                s.push('I');
+            }
+            if g & gap::R_U != 0 {
+                s.push('U');
+            }
+            if g & gap::LONG != 0 {
+                s.push(':');
+            }
+            if s.is_empty() {
+                s.push('-');
+            }
+            parts.push(s);
+        }
+        parts.join("|")
+    }
+}
+
+impl Serialize for VowelSig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{:032x}", self.0))
+    }
+}
+
+/// A skeleton with its vowel signature: one way of reading a unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Key {
+    /// Consonant classes.
+    pub skeleton: Skeleton,
+    /// Vowel gaps around them.
+    pub vowels: VowelSig,
+}
+
+impl Key {
+    /// Number of gaps (classes + 1).
+    pub fn gaps(&self) -> usize {
+        self.skeleton.len() + 1
+    }
+}
+
+impl Serialize for Key {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Key", 2)?;
+        st.serialize_field("skeleton", &self.skeleton.letters())?;
+        st.serialize_field("vowels", &self.vowels.describe(self.gaps()))?;
+        st.end()
+    }
+}
+
+/// Builds a key class by class; shared by both scripts and by compound concatenation.
+#[derive(Debug, Clone, Default)]
+pub struct KeyBuilder {
+    classes: Vec<u8>,
+    gaps: Vec<u8>,
+}
+
+impl KeyBuilder {
+    /// An empty builder (one empty gap).
+    pub fn new() -> KeyBuilder {
+        KeyBuilder {
+            classes: Vec::with_capacity(8),
+            gaps: vec![0],
+        }
+    }
+
+    /// A builder holding an existing key (to append more parts to it).
+    pub fn from_key(k: &Key) -> KeyBuilder {
+        let (c, n) = k.skeleton.classes();
+        let gaps = (0..=n).map(|i| k.vowels.gap(i)).collect();
+        KeyBuilder {
+            classes: c[..n].to_vec(),
+            gaps,
+        }
+    }
+
+    /// Adds a consonant class; an identical neighbour collapses into one (gemination,
+    /// doubled letters), its inner gap flowing into the next one.
+    pub fn class(&mut self, c: u8) {
+        if self.classes.last() == Some(&c) {
+            return;
+        }
+        self.classes.push(c);
+        self.gaps.push(0);
+    }
+
+    /// Adds vowel bits to the current gap.
+    pub fn vowel(&mut self, bits: u8) {
+        if let Some(g) = self.gaps.last_mut() {
+            *g |= bits;
+        }
+    }
+
+    /// Appends another builder (the next part of a compound unit).
+    pub fn append(&mut self, other: &KeyBuilder) {
+        let Some((first, rest)) = other.gaps.split_first() else {
+            return;
+        };
+        self.vowel(*first);
+        for (c, g) in other.classes.iter().zip(rest) {
+            self.class(*c);
+            self.vowel(*g);
+        }
+    }
+
+    /// Drops a word-final H class (research note P3) when more than one class remains; its
+    /// gaps merge.
+    pub fn drop_final_h(&mut self) {
+        if self.classes.len() > 1 && self.classes.last() == Some(&class::H) {
+            self.classes.pop();
+            let last = self.gaps.pop().unwrap_or(0);
+            self.vowel(last);
+        }
+    }
+
+    /// The finished key (final H dropped).
+    pub fn finish(&self) -> Key {
+        let mut b = self.clone();
+        b.drop_final_h();
+        Key {
+            skeleton: Skeleton::from_classes(&b.classes),
+            vowels: VowelSig::from_gaps(&b.gaps),
+        }
+    }
+}
+
+/// Key builder for one level-C Arabic token (article already removed).
+pub fn arabic_builder(token: &str) -> KeyBuilder {
+    use class::*;
+    let mut b = KeyBuilder::new();
+    for (i, c) in token.chars().enumerate() {
+        let initial = i == 0;
+        match c {
+            'ا' | 'ٱ' if initial => b.vowel(gap::WILD),
+            'أ' | 'إ' => b.vowel(gap::WILD),
+            'ا' | 'ى' => b.vowel(gap::R_A),
+            'آ' => b.vowel(gap::R_A | if initial { gap::WILD } else { 0 }),
+            'ء' | 'ؤ' | 'ئ' | 'ع' | 'ة' => b.vowel(gap::WILD),
+            'و' if initial => b.class(W),
+            'و' => b.vowel(gap::R_U),
+            'ي' if initial => b.class(Y),
+            'ي' => b.vowel(gap::R_I),
+            'ب' | 'پ' => b.class(B),
+            'ت' | 'ط' | 'ث' => b.class(T),
+            'ج' | 'ژ' => b.class(J),
+            'ح' | 'ه' => b.class(H),
+            'خ' => b.class(X),
+            'د' | 'ض' | 'ذ' => b.class(D),
+            'ز' | 'ظ' => b.class(Z),
+            'س' | 'ص' => b.class(S),
+            'ش' | 'چ' => b.class(C),
+            'ف' | 'ڤ' => b.class(F),
+            'ق' | 'ك' | 'ک' => b.class(K),
+            'غ' | 'گ' => b.class(G),
+            'ل' => b.class(L),
+            'م' => b.class(M),
+            'ن' => b.class(N),
+            'ر' => b.class(R),
+            _ => {}
+        }
+    }
+    b
+}
+
+/// Latin spelling profile used to read a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    /// English / French / Levantine (the default): `ch` = ش, `c` = k or s, `ç` = s.
+    Default,
+    /// Turkish and Kurmanji (Hawar): `c` = ج, `ç` = ch, `x` = خ, `g` always hard.
+    Turkic,
+}
+
+/// The ASCII letters of a cleaned Latin token under a profile (`ş` is already `sh`).
+pub fn latin_profile_text(raw: &str, profile: Profile) -> String {
+    let mut pre = String::with_capacity(raw.len() + 2);
+    let chars: Vec<char> = raw.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        match (profile, c) {
+            (Profile::Default, 'ç' | 'Ç') => pre.push('s'),
+            (Profile::Turkic, 'ç' | 'Ç') => pre.push_str("ch"),
+            (Profile::Turkic, 'c') if chars.get(i + 1) != Some(&'h') => pre.push('j'),
+            (Profile::Turkic, 'x') => pre.push_str("kh"),
+            (_, 'ğ') => {}
+            (_, 'ẍ') => pre.push_str("gh"),
+            _ => pre.push(c),
+        }
+    }
+    crate::fold::fold_latin_text(&pre)
+        .chars()
+        .filter(|c| c.is_ascii_lowercase())
+        .collect()
+}
+
+/// True when a token deserves the Turkic reading too.
+pub fn wants_turkic(raw: &str) -> bool {
+    let b: Vec<char> = raw.chars().collect();
+    b.iter().enumerate().any(|(i, &c)| {
+        matches!(c, 'ç' | 'ş' | 'ğ' | 'ı' | 'ê' | 'î' | 'û' | 'x' | 'ö' | 'ü')
+            || (c == 'c' && b.get(i + 1) != Some(&'h') && b.get(i + 1) != Some(&'k'))
+            || (c == 'g' && matches!(b.get(i + 1), Some('e' | 'i' | 'y')))
+    })
+}
+
+fn latin_gap_bits(g: &[u8]) -> u8 {
+    let mut bits = 0u8;
+    for &c in g {
+        bits |= match c {
+            b'a' => gap::Q_A | gap::R_A,
+            b'e' => gap::Q_A | gap::Q_I | gap::Q_U | gap::R_A | gap::R_I,
+            b'i' | b'y' => gap::Q_I | gap::R_I,
+            b'o' => gap::Q_U | gap::R_U,
+            b'u' | b'w' => gap::Q_U | gap::R_U,
+            _ => 0,
+        };
+    }
+    let long = g.windows(2).any(|w| {
+        matches!(
+            w,
+            b"aa"
+                | b"ee"
+                | b"ii"
+                | b"oo"
+                | b"uu"
+                | b"ie"
+                | b"ei"
+                | b"ey"
+                | b"ay"
+                | b"ai"
+                | b"aw"
+                | b"ow"
+                | b"au"
+                | b"iy"
+                | b"uw"
+        )
+    }) || g.iter().any(|&c| c == b'y' || c == b'w');
+    if long {
+        bits |= gap::LONG;
+    }
+    bits
+}
+
+/// Key builder for the ASCII letters of a Latin token under a profile.
+pub fn latin_builder(s: &str, profile: Profile) -> KeyBuilder {
+    use class::*;
+    let b = s.as_bytes();
+    let n = b.len();
+    let mut k = KeyBuilder::new();
+    let mut gap_start: Option<usize> = None;
+    let mut i = 0;
+    let flush = |k: &mut KeyBuilder, gs: &mut Option<usize>, end: usize| {
+        if let Some(st) = gs.take() {
+            k.vowel(latin_gap_bits(&b[st..end]));
+        }
+    };
+    while i < n {
+        let c = b[i];
+        let nx = b.get(i + 1).copied().unwrap_or(0);
+        let nx2 = b.get(i + 2).copied().unwrap_or(0);
+        let is_vowel =
+            matches!(c, b'a' | b'e' | b'i' | b'o' | b'u') || (i > 0 && matches!(c, b'w' | b'y'));
+        if is_vowel {
+            if gap_start.is_none() {
+                gap_start = Some(i);
+            }
+            i += 1;
+            continue;
+        }
+        flush(&mut k, &mut gap_start, i);
+        let front = |x: u8| matches!(x, b'e' | b'i' | b'y');
+        let (cls, step): (&[u8], usize) = match (c, nx) {
+            (b's', b'c') if nx2 == b'h' => (&[C], 3),
+            (b's' | b'c', b'h') => (&[C], 2),
+            (b'k', b'h') => (&[X], 2),
+            (b'g', b'h') => (&[G], 2),
+            (b't', b'h') => (&[T], 2),
+            (b'd', b'h') => (&[D], 2),
+            (b'd', b'j') => (&[J], 2),
+            (b'p', b'h') => (&[F], 2),
+            (b'c', b'k') => (&[K], 2),
+            (b'q' | b'k', _) => (&[K], 1),
+            (b'c', x) if front(x) => (&[S], 1),
+            (b'c', _) => (&[K], 1),
+            (b'g', x) if front(x) && profile == Profile::Default => (&[J], 1),
+            (b'g', _) => (&[G], 1),
+            (b'b' | b'p', _) => (&[B], 1),
+            (b'f' | b'v', _) => (&[F], 1),
+            (b't', _) => (&[T], 1),
+            (b'd', _) => (&[D], 1),
+            (b'z', _) => (&[Z], 1),
+            (b's', _) => (&[S], 1),
+            (b'j', _) => (&[J], 1),
+            (b'h', _) => (&[H], 1),
+            (b'l', _) => (&[L], 1),
+            (b'm', _) => (&[M], 1),
+            (b'n', _) => (&[N], 1),
+            (b'r', _) => (&[R], 1),
+            (b'x', _) if profile == Profile::Turkic => (&[X], 1),
+            (b'x', _) => (&[K, S], 1),
+            (b'w', _) => (&[W], 1),
+            (b'y', _) => (&[Y], 1),
+            _ => (&[], 1),
+        };
+        for &x in cls {
+            k.class(x);
+        }
+        i += step;
+    }
+    flush(&mut k, &mut gap_start, n);
+    k
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ar(s: &str) -> String {
+        arabic_builder(s).finish().skeleton.letters()
+    }
+    fn la(s: &str) -> String {
+        latin_builder(s, Profile::Default)
+            .finish()
+            .skeleton
+            .letters()
+    }
+
+    #[test]
+    fn worked_examples() {
+        assert_eq!(ar("محمد"), "MHMD");
+        assert_eq!(la("mohammad"), "MHMD");
+        assert_eq!(ar("شحادة"), "CHD");
+        assert_eq!(la("chehade"), "CHD");
+        assert_eq!(la("shehadeh"), "CHD");
+        assert_eq!(ar("يوسف"), "YSF");
+        assert_eq!(la("youssef"), "YSF");
+        assert_eq!(ar("فتحي"), "FT");
+        assert_eq!(la("fathi"), "FT");
+    }
+
+    #[test]
+    fn pack_roundtrip() {
+        let s = Skeleton::from_classes(&[1, 2, 3, 18, 17]);
+        assert_eq!(s.len(), 5);
+        assert_eq!(s.letters(), "BTJYW");
+    }
+}
