@@ -1,0 +1,173 @@
+//! [`MemoryPortal`]: an in-memory [`PortalStore`] for the web tier's own tests and snapshots.
+//! It matches names by simple folding; the real stores match names with `athar-names`.
+//! Not for production: nothing survives a restart.
+
+use std::sync::Mutex;
+
+use athar_store::portal::{
+    BoxFuture, CaseStatus, CaseView, NewReport, NewTip, PortalError, PortalStore, PublicCandidate,
+    PublicQuery, ReportReceipt, SearchLogEntry, SharedUpdate,
+};
+
+use crate::portal::matching::fold_name;
+
+/// Everything the fake holds, open for tests to inspect.
+#[derive(Debug, Default)]
+pub struct MemoryData {
+    /// Stored records (search candidates).
+    pub records: Vec<PublicCandidate>,
+    /// Person id → public reference.
+    pub references: Vec<(String, String)>,
+    /// The search log.
+    pub searches: Vec<SearchLogEntry>,
+    /// Reports received.
+    pub reports: Vec<NewReport>,
+    /// Tips received.
+    pub tips: Vec<NewTip>,
+    /// Cases: code hash and view.
+    pub cases: Vec<(String, CaseView)>,
+}
+
+/// An in-memory portal store.
+#[derive(Debug, Default)]
+pub struct MemoryPortal {
+    /// The data, behind a lock.
+    pub data: Mutex<MemoryData>,
+}
+
+impl MemoryPortal {
+    /// A store holding `records`.
+    pub fn with_records(records: Vec<PublicCandidate>) -> MemoryPortal {
+        MemoryPortal { data: Mutex::new(MemoryData { records, ..Default::default() }) }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, MemoryData> {
+        self.data.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` on the data (tests).
+    pub fn inspect<T>(&self, f: impl FnOnce(&MemoryData) -> T) -> T {
+        f(&self.lock())
+    }
+}
+
+fn whole_name(c: &PublicCandidate) -> String {
+    match &c.full_name {
+        Some(n) => n.clone(),
+        None => [&c.first_name, &c.father_name, &c.grandfather_name, &c.family_name]
+            .iter()
+            .filter_map(|x| x.as_deref())
+            .collect::<Vec<_>>()
+            .join(" "),
+    }
+}
+
+/// True when every word of `asked` is a word of the record's name (after folding), and the
+/// first word is the given name.
+fn name_matches(asked: &str, c: &PublicCandidate) -> bool {
+    let asked = fold_name(asked);
+    let words: Vec<String> = fold_name(&whole_name(c)).split(' ').map(str::to_string).collect();
+    let mut asked_words = asked.split(' ');
+    let first_ok = asked_words
+        .next()
+        .is_some_and(|w| c.first_name.as_deref().map(fold_name).is_some_and(|f| f == w) || words.first().is_some_and(|f| f == w));
+    first_ok && asked.split(' ').all(|w| words.iter().any(|x| x == w))
+}
+
+impl PortalStore for MemoryPortal {
+    fn public_candidates<'a>(
+        &'a self,
+        query: &'a PublicQuery,
+        limit: usize,
+    ) -> BoxFuture<'a, Result<Vec<PublicCandidate>, PortalError>> {
+        Box::pin(async move {
+            Ok(self
+                .lock()
+                .records
+                .iter()
+                .filter(|c| name_matches(&query.name, c))
+                .take(limit)
+                .cloned()
+                .collect())
+        })
+    }
+
+    fn public_reference<'a>(
+        &'a self,
+        person_id: &'a str,
+        fresh: &'a str,
+    ) -> BoxFuture<'a, Result<String, PortalError>> {
+        Box::pin(async move {
+            let mut d = self.lock();
+            if let Some((_, r)) = d.references.iter().find(|(p, _)| p == person_id) {
+                return Ok(r.clone());
+            }
+            d.references.push((person_id.to_string(), fresh.to_string()));
+            Ok(fresh.to_string())
+        })
+    }
+
+    fn log_search<'a>(&'a self, entry: &'a SearchLogEntry) -> BoxFuture<'a, Result<(), PortalError>> {
+        Box::pin(async move {
+            self.lock().searches.push(entry.clone());
+            Ok(())
+        })
+    }
+
+    fn submit_report<'a>(
+        &'a self,
+        report: &'a NewReport,
+    ) -> BoxFuture<'a, Result<ReportReceipt, PortalError>> {
+        Box::pin(async move {
+            let mut d = self.lock();
+            d.reports.push(report.clone());
+            let case_id = d.cases.len() as i64 + 1;
+            let view = CaseView {
+                case_id,
+                kind: report.kind,
+                opened_unix: report.at_unix,
+                updates: vec![SharedUpdate {
+                    at_unix: report.at_unix,
+                    status: CaseStatus::Received,
+                    message: None,
+                }],
+            };
+            d.cases.push((report.code_hash.clone(), view));
+            Ok(ReportReceipt { record_id: format!("web-{case_id}"), case_id })
+        })
+    }
+
+    fn add_tip<'a>(&'a self, tip: &'a NewTip) -> BoxFuture<'a, Result<i64, PortalError>> {
+        Box::pin(async move {
+            let mut d = self.lock();
+            d.tips.push(tip.clone());
+            Ok(d.tips.len() as i64)
+        })
+    }
+
+    fn find_case<'a>(
+        &'a self,
+        code_hash: &'a str,
+    ) -> BoxFuture<'a, Result<Option<CaseView>, PortalError>> {
+        Box::pin(async move {
+            Ok(self.lock().cases.iter().find(|(h, _)| h == code_hash).map(|(_, v)| v.clone()))
+        })
+    }
+
+    fn share_update<'a>(
+        &'a self,
+        case_id: i64,
+        update: &'a SharedUpdate,
+    ) -> BoxFuture<'a, Result<(), PortalError>> {
+        Box::pin(async move {
+            let mut d = self.lock();
+            match d.cases.iter_mut().find(|(_, v)| v.case_id == case_id) {
+                Some((_, v)) => {
+                    v.updates.push(update.clone());
+                    Ok(())
+                }
+                None => Err(PortalError::Invalid(format!("no case {case_id}"))),
+            }
+        })
+    }
+}
