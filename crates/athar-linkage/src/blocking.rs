@@ -32,6 +32,8 @@ pub enum Rule {
     GivenGrandfather,
     /// Skeletons of father's and family names and the birth year.
     FatherFamilyBirthYear,
+    /// Skeletons of father's and family names (given name missing or misspelt).
+    FatherFamily,
     /// Prison number.
     PrisonNumber,
     /// National ID.
@@ -41,7 +43,7 @@ pub enum Rule {
 }
 
 /// All rules, in report order.
-pub const RULES: [Rule; 11] = [
+pub const RULES: [Rule; 12] = [
     Rule::GivenFather,
     Rule::GivenFamily,
     Rule::GivenBirthYear,
@@ -50,12 +52,31 @@ pub const RULES: [Rule; 11] = [
     Rule::GivenMother,
     Rule::GivenGrandfather,
     Rule::FatherFamilyBirthYear,
+    Rule::FatherFamily,
     Rule::PrisonNumber,
     Rule::NationalId,
     Rule::UnitPair,
 ];
 
 impl Rule {
+    /// Indices (in [`crate::compare::FIELDS`]) of the fields this rule blocks on.
+    pub fn fields(self) -> &'static [usize] {
+        match self {
+            Rule::GivenFather => &[0, 1],
+            Rule::GivenFamily => &[0, 3],
+            Rule::GivenBirthYear => &[0, 7],
+            Rule::FamilyMother => &[3, 4],
+            Rule::FatherMother => &[1, 4],
+            Rule::GivenMother => &[0, 4],
+            Rule::GivenGrandfather => &[0, 2],
+            Rule::FatherFamilyBirthYear => &[1, 3, 7],
+            Rule::FatherFamily => &[1, 3],
+            Rule::PrisonNumber => &[12],
+            Rule::NationalId => &[11],
+            Rule::UnitPair => &[0, 1, 2, 3, 4, 5, 6],
+        }
+    }
+
     /// Stable short name.
     pub fn name(self) -> &'static str {
         match self {
@@ -67,14 +88,29 @@ impl Rule {
             Rule::GivenMother => "given+mother",
             Rule::GivenGrandfather => "given+grandfather",
             Rule::FatherFamilyBirthYear => "father+family+birth_year",
+            Rule::FatherFamily => "father+family",
             Rule::PrisonNumber => "prison_number",
             Rule::NationalId => "national_id",
             Rule::UnitPair => "any_two_name_units",
         }
     }
 
+    /// Stable id mixed into the keys (never reuse or renumber: stores keep keys).
     fn id(self) -> u64 {
-        self as u64 + 1
+        match self {
+            Rule::GivenFather => 1,
+            Rule::GivenFamily => 2,
+            Rule::GivenBirthYear => 3,
+            Rule::FamilyMother => 4,
+            Rule::FatherMother => 5,
+            Rule::GivenMother => 6,
+            Rule::GivenGrandfather => 7,
+            Rule::FatherFamilyBirthYear => 8,
+            Rule::PrisonNumber => 9,
+            Rule::NationalId => 10,
+            Rule::UnitPair => 11,
+            Rule::FatherFamily => 12,
+        }
     }
 
     /// Largest block this rule compares in full.
@@ -117,7 +153,8 @@ pub fn keys(p: &Prepared) -> Vec<BlockKey> {
     };
     let (given, father, gf, family, mother) = (role(0), role(1), role(2), whole(3), role(4));
     let by = p.birth.year.map(|y| y as u64);
-    let pairs: [(Rule, Option<u64>, Option<u64>); 7] = [
+    let pairs: [(Rule, Option<u64>, Option<u64>); 8] = [
+        (Rule::FatherFamily, father, family),
         (Rule::GivenFather, given, father),
         (Rule::GivenFamily, given, family),
         (Rule::GivenBirthYear, given, by),
@@ -176,6 +213,9 @@ pub struct BlockingReport {
     pub true_pair_recall: Option<f64>,
 }
 
+/// Per-rule samples of pairs.
+pub type RuleSamples = Vec<(Rule, Vec<PairCode>)>;
+
 /// Pair of record indices, `i < j`, packed as `i << 32 | j`.
 pub type PairCode = u64;
 
@@ -225,6 +265,19 @@ pub fn candidate_pairs(
     cap: usize,
     truth: Option<&[u64]>,
 ) -> (Vec<PairCode>, BlockingReport) {
+    let (u, r, _) = candidate_pairs_sampled(prepared, cap, truth, 0);
+    (u, r)
+}
+
+/// [`candidate_pairs`], also returning for each rule an evenly spread sample of up to
+/// `per_rule` of its own pairs (for per-rule EM sessions).
+pub fn candidate_pairs_sampled(
+    prepared: &[Prepared],
+    cap: usize,
+    truth: Option<&[u64]>,
+    per_rule: usize,
+) -> (Vec<PairCode>, BlockingReport, RuleSamples) {
+    let mut samples = Vec::new();
     let all_keys: Vec<Vec<BlockKey>> = prepared.par_iter().map(keys).collect();
     let true_pairs = truth.map(count_true_pairs);
     let mut union: Vec<PairCode> = Vec::new();
@@ -251,6 +304,14 @@ pub fn candidate_pairs(
             let hit = pairs.iter().filter(|&&c| is_true(t, c)).count();
             rep.true_pair_recall = Some(ratio(hit as u64, tp));
         }
+        if per_rule > 0 && !pairs.is_empty() {
+            let step = (pairs.len() as f64 / per_rule as f64).max(1.0);
+            let n = pairs.len().min(per_rule);
+            samples.push((
+                rule,
+                (0..n).map(|k| pairs[(k as f64 * step) as usize]).collect(),
+            ));
+        }
         union.extend_from_slice(&pairs);
         if union.len() > 64_000_000 {
             union.par_sort_unstable();
@@ -265,7 +326,7 @@ pub fn candidate_pairs(
         let hit = union.iter().filter(|&&c| is_true(t, c)).count();
         report.true_pair_recall = Some(ratio(hit as u64, tp));
     }
-    (union, report)
+    (union, report, samples)
 }
 
 fn is_true(t: &[u64], c: PairCode) -> bool {

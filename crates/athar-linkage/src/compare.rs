@@ -210,6 +210,9 @@ pub struct Prepared {
     /// names (frequency of this record's value over the average frequency); filled in by the
     /// model.
     pub tf: [f32; 4],
+    /// The other plausible reading of the first four roles: family first for a full name,
+    /// given and family swapped for split fields (lists put parts in the wrong fields).
+    pub rotated: Option<Box<[NameField; 4]>>,
 }
 
 fn place_key(text: &str) -> Option<PlaceKey> {
@@ -243,13 +246,15 @@ impl Prepared {
             names::parse(&r.mother_name),
             names::parse(&r.mother_family_name),
         ];
-        let full = names::parse(&r.full_name);
+        // "FAMILY, Given Father" (a Latin list habit): the part before the comma goes last
+        let full = match r.full_name.split_once(',') {
+            Some((fam, rest)) if !rest.trim().is_empty() => names::parse(&format!("{rest} {fam}")),
+            _ => names::parse(&r.full_name),
+        };
         if roles[0].is_empty() && roles[1].is_empty() && roles[3].is_empty() && !full.is_empty() {
             // Syrian order: given, father, [grandfather], family.
             let u = &full.units;
-            let one = |i: usize| NameField {
-                units: vec![u[i].clone()],
-            };
+            let one = |i: usize| NameField::from_units(vec![u[i].clone()]);
             match u.len() {
                 1 => roles[0] = one(0),
                 2 => {
@@ -265,12 +270,35 @@ impl Prepared {
                     roles[0] = one(0);
                     roles[1] = one(1);
                     roles[2] = one(2);
-                    roles[3] = NameField {
-                        units: u[3..n].to_vec(),
-                    };
+                    roles[3] = NameField::from_units(u[3..n].to_vec());
                 }
             }
         }
+        let from_full = !roles[0].is_empty() && r.first_name.trim().is_empty();
+        let rotated = if from_full && full.units.len() >= 2 {
+            // family first: "Yabroudi Abdullah Muhammad"
+            let u = &full.units;
+            let one = |i: usize| NameField::from_units(vec![u[i].clone()]);
+            let mut alt: [NameField; 4] = Default::default();
+            alt[3] = one(0);
+            alt[0] = one(1);
+            if u.len() >= 3 {
+                alt[1] = one(2);
+            }
+            if u.len() >= 4 {
+                alt[2] = one(3);
+            }
+            Some(Box::new(alt))
+        } else if !roles[0].is_empty() && !roles[3].is_empty() {
+            Some(Box::new([
+                roles[3].clone(),
+                roles[1].clone(),
+                roles[2].clone(),
+                roles[0].clone(),
+            ]))
+        } else {
+            None
+        };
         let alias = names::parse(&r.alias);
         let mut unit_set: Vec<u64> = roles[..4]
             .iter()
@@ -320,6 +348,7 @@ impl Prepared {
             },
             source_idx: u16::MAX,
             tf: [0.0; 4],
+            rotated,
         }
     }
 }
@@ -444,6 +473,36 @@ pub fn compare(a: &Prepared, b: &Prepared) -> Gamma {
     let mut g = [0u8; NF];
     for r in 0..6 {
         g[r] = name_level(&a.roles[r], &b.roles[r]);
+    }
+    if g[0] == 5 || g[3] == 5 {
+        // parts may sit in the wrong fields: take the reading under which more parts agree
+        let quality = |l: &[u8]| {
+            l.iter()
+                .map(|&x| match x {
+                    1..=3 => 2i32,
+                    4 => 0,
+                    5 => -2,
+                    _ => 0,
+                })
+                .sum::<i32>()
+        };
+        let mut best = quality(&g[..4]);
+        for (x, y) in [(a.rotated.as_deref(), None), (None, b.rotated.as_deref())] {
+            let (ra, rb): (&[NameField], &[NameField]) = match (x, y) {
+                (Some(x), None) => (&x[..], &b.roles[..4]),
+                (None, Some(y)) => (&a.roles[..4], &y[..]),
+                _ => continue,
+            };
+            let mut alt = [0u8; 4];
+            for r in 0..4 {
+                alt[r] = name_level(&ra[r], &rb[r]);
+            }
+            let q = quality(&alt);
+            if q > best + 2 {
+                best = q;
+                g[..4].copy_from_slice(&alt);
+            }
+        }
     }
     // The unit set only speaks when the role-aligned comparison found a disagreement (parts in
     // the wrong fields); otherwise it would count the same evidence twice.

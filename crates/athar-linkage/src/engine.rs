@@ -230,8 +230,8 @@ impl Default for LinkOptions {
             block_cap: 120,
             suggest: 0,
             seed: 42,
-            em_sample: 400_000,
-            random_pairs: 300_000,
+            em_sample: 200_000,
+            random_pairs: 150_000,
             truth: None,
         }
     }
@@ -518,8 +518,8 @@ pub fn link(
         tf,
         unsupervised: Unsupervised {
             global: model::StratumParams {
-                prior: [0.0; 3],
-                dist: [vec![], vec![], vec![]],
+                prior: [0.0; model::K],
+                dist: [vec![], vec![], vec![], vec![], vec![]],
                 pairs: 0.0,
             },
             strata: Vec::new(),
@@ -534,11 +534,15 @@ pub fn link(
     prepared.par_iter_mut().for_each(|p| m.annotate(p));
 
     progress.stage("blocking", 1);
-    let (pairs, report) =
-        blocking::candidate_pairs(&prepared, opts.block_cap, opts.truth.as_deref());
+    let (pairs, report, _) =
+        blocking::candidate_pairs_sampled(&prepared, opts.block_cap, opts.truth.as_deref(), 0);
     progress.advance(1);
 
     progress.stage("estimating", 1);
+    let observe = |c: &PairCode| {
+        let (i, j) = blocking::unpack(*c);
+        Model::observe(&prepared[i as usize], &prepared[j as usize])
+    };
     let sample: Vec<PairCode> = if pairs.len() <= opts.em_sample {
         pairs.clone()
     } else {
@@ -547,13 +551,7 @@ pub fn link(
             .map(|k| pairs[(k as f64 * step) as usize])
             .collect()
     };
-    let blocked_obs: Vec<Obs> = sample
-        .par_iter()
-        .map(|&c| {
-            let (i, j) = blocking::unpack(c);
-            Model::observe(&prepared[i as usize], &prepared[j as usize])
-        })
-        .collect();
+    let blocked_obs: Vec<Obs> = sample.par_iter().map(observe).collect();
     let rand_obs: Vec<Obs> = random_pairs(n, opts.random_pairs, &mut rng)
         .par_iter()
         .map(|&(i, j)| Model::observe(&prepared[i as usize], &prepared[j as usize]))

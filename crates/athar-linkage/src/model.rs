@@ -1,4 +1,5 @@
-//! The unsupervised model: three latent classes — same person (M), sibling (S), unrelated (U) —
+//! The unsupervised model: latent classes — same person (M), sibling (S), unrelated (U), and the
+//! two other kinds of look-alike pairs blocking brings together, cousins (C) and namesakes (N) —
 //! with per-field level distributions, stratified by script pair × source pair, estimated
 //! without labels (U from random pairs, M and S by EM over blocked pairs), with term-frequency
 //! adjustment of name agreement in the U class. Missing values are neutral.
@@ -17,6 +18,14 @@ pub const M: usize = 0;
 pub const S: usize = 1;
 /// Unrelated class.
 pub const U: usize = 2;
+/// Cousin / same-clan class: family (and often grandfather) shared, given and father's names not.
+pub const C: usize = 3;
+/// Namesake class: given name (and often a common father's name) shared, family and mother not.
+pub const N: usize = 4;
+/// Number of latent classes.
+pub const K: usize = 5;
+/// Names of the classes, by index.
+pub const CLASS_NAMES: [&str; K] = ["match", "sibling", "unrelated", "cousin", "namesake"];
 
 /// Role fields with term-frequency adjustment, and their index in [`Prepared::tf`].
 pub const TF_FIELDS: [(usize, Field); 4] = [
@@ -33,9 +42,9 @@ pub type Dist = Vec<Vec<f64>>;
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct StratumParams {
     /// Prior probabilities of M, S, U among blocked pairs.
-    pub prior: [f64; 3],
+    pub prior: [f64; K],
     /// Level distributions of M, S, U.
-    pub dist: [Dist; 3],
+    pub dist: [Dist; K],
     /// Number of blocked pairs that informed this stratum (weight of evidence).
     pub pairs: f64,
 }
@@ -138,9 +147,10 @@ fn normalize(d: &mut Dist, floor: f64) {
     }
 }
 
-/// Starting distributions for the M and S classes (shape only; EM refines them).
-fn initial(class: usize) -> Dist {
-    let mut d = empty_dist();
+/// Starting distributions of the classes (shape only; EM refines them). Rows a class does not
+/// shape start as the unrelated distribution `u`.
+fn initial(class: usize, u: &Dist) -> Dist {
+    let mut d = u.clone();
     for (fi, f) in FIELDS.iter().enumerate() {
         let row: &[f64] = match (class, f) {
             (
@@ -177,6 +187,18 @@ fn initial(class: usize) -> Dist {
             (S, Field::Detention) => &[0.0, 0.1, 0.2, 0.2, 0.5],
             (M, Field::DetentionPlace) => &[0.0, 0.8, 0.2],
             (S, Field::DetentionPlace) => &[0.0, 0.3, 0.7],
+            (C, Field::Given) => &[0.0, 0.03, 0.03, 0.04, 0.05, 0.85],
+            (C, Field::Father) => &[0.0, 0.15, 0.1, 0.05, 0.05, 0.65],
+            (C, Field::Grandfather) => &[0.0, 0.3, 0.2, 0.05, 0.05, 0.4],
+            (C, Field::Family) => &[0.0, 0.55, 0.3, 0.1, 0.03, 0.02],
+            (C, Field::Mother) => &[0.0, 0.05, 0.05, 0.05, 0.05, 0.8],
+            (C, Field::MotherFamily) => &[0.0, 0.2, 0.1, 0.05, 0.05, 0.6],
+            (N, Field::Given) => &[0.0, 0.55, 0.3, 0.1, 0.03, 0.02],
+            (N, Field::Father) => &[0.0, 0.15, 0.1, 0.05, 0.05, 0.65],
+            (N, Field::Grandfather | Field::Mother | Field::MotherFamily) => {
+                &[0.0, 0.1, 0.05, 0.05, 0.05, 0.75]
+            }
+            (N, Field::Family) => &[0.0, 0.05, 0.05, 0.05, 0.05, 0.8],
             _ => &[],
         };
         if !row.is_empty() {
@@ -191,8 +213,8 @@ fn initial(class: usize) -> Dist {
 #[derive(Debug, Clone)]
 pub struct Compiled {
     /// `[stratum or global][class][field * MAX_LEVELS + level]`.
-    ln: Vec<[[f64; NF * MAX_LEVELS]; 3]>,
-    ln_prior: Vec<[f64; 3]>,
+    ln: Vec<[[f64; NF * MAX_LEVELS]; K]>,
+    ln_prior: Vec<[f64; K]>,
     index: Vec<u32>,
 }
 
@@ -207,20 +229,16 @@ pub struct Unsupervised {
     pub iterations: usize,
 }
 
-fn compile_one(p: &StratumParams) -> ([[f64; NF * MAX_LEVELS]; 3], [f64; 3]) {
-    let mut t = [[0.0; NF * MAX_LEVELS]; 3];
-    for c in 0..3 {
+fn compile_one(p: &StratumParams) -> ([[f64; NF * MAX_LEVELS]; K], [f64; K]) {
+    let mut t = [[0.0; NF * MAX_LEVELS]; K];
+    for c in 0..K {
         for (fi, row) in p.dist[c].iter().enumerate() {
             for (l, v) in row.iter().enumerate().skip(1) {
                 t[c][fi * MAX_LEVELS + l] = v.max(1e-9).ln();
             }
         }
     }
-    let pr = [
-        p.prior[0].max(1e-12).ln(),
-        p.prior[1].max(1e-12).ln(),
-        p.prior[2].max(1e-12).ln(),
-    ];
+    let pr = p.prior.map(|v| v.max(1e-12).ln());
     (t, pr)
 }
 
@@ -252,21 +270,26 @@ impl Unsupervised {
 /// Per-class log-likelihoods of one observation (priors included).
 #[derive(Debug, Clone, Copy)]
 pub struct ClassScores {
-    /// Log prior + log likelihood of M, S, U.
-    pub ln: [f64; 3],
+    /// Log prior + log likelihood of each class.
+    pub ln: [f64; K],
 }
 
 impl ClassScores {
     /// Natural-log odds of M against S or U.
     pub fn logit(&self) -> f64 {
-        let [m, s, u] = self.ln;
-        let mx = s.max(u);
-        let rest = mx + ((s - mx).exp() + (u - mx).exp()).ln();
+        let m = self.ln[M];
+        let mx = self.ln[1..].iter().copied().fold(f64::MIN, f64::max);
+        let rest = mx
+            + self.ln[1..]
+                .iter()
+                .map(|v| (v - mx).exp())
+                .sum::<f64>()
+                .ln();
         m - rest
     }
 
     /// Posterior class probabilities.
-    pub fn posterior(&self) -> [f64; 3] {
+    pub fn posterior(&self) -> [f64; K] {
         let mx = self.ln.iter().cloned().fold(f64::MIN, f64::max);
         let e = self.ln.map(|v| (v - mx).exp());
         let z: f64 = e.iter().sum();
@@ -289,11 +312,16 @@ impl Compiled {
                 continue;
             }
             let k = fi * MAX_LEVELS + l as usize;
-            ln[0] += tab[0][k];
-            ln[1] += tab[1][k];
-            ln[2] += tab[2][k];
+            for c in 0..K {
+                ln[c] += tab[c][k];
+            }
         }
-        ln[U] += f64::from(o.tf_adj);
+        // agreement by coincidence is likelier for common names: term frequency applies to the
+        // classes whose agreement is chance (not to the same person, not to siblings)
+        let tf = f64::from(o.tf_adj);
+        ln[U] += tf;
+        ln[C] += tf;
+        ln[N] += tf;
         ClassScores { ln }
     }
 
@@ -302,21 +330,31 @@ impl Compiled {
     pub fn field_weights(&self, o: &Obs, tf: &[f32; NF]) -> [f64; NF] {
         let t = self.table(o.stratum);
         let tab = &self.ln[t];
+        let pri = self.ln_prior[t].map(f64::exp);
+        let rest: f64 = pri[1..].iter().sum::<f64>().max(1e-300);
         let mut w = [0.0; NF];
         for (fi, &l) in o.gamma.iter().enumerate() {
             if l == 0 {
                 continue;
             }
             let k = fi * MAX_LEVELS + l as usize;
-            w[fi] = (tab[0][k] - tab[2][k] - f64::from(tf[fi])) / std::f64::consts::LN_2;
+            let chance = f64::from(tf[fi]).exp();
+            let mut r = 0.0;
+            for c in 1..K {
+                let adj = if c == S { 1.0 } else { chance };
+                r += pri[c] * tab[c][k].exp() * adj;
+            }
+            w[fi] = (tab[M][k] - (r / rest).max(1e-300).ln()) / std::f64::consts::LN_2;
         }
         w
     }
 
-    /// log2 prior odds of M against U.
+    /// log2 prior odds of M against all other classes.
     pub fn prior_weight(&self, stratum: Option<usize>) -> f64 {
         let t = self.table(stratum);
-        (self.ln_prior[t][0] - self.ln_prior[t][2]) / std::f64::consts::LN_2
+        let pri = self.ln_prior[t].map(f64::exp);
+        let rest: f64 = pri[1..].iter().sum::<f64>().max(1e-300);
+        (pri[M] / rest).max(1e-300).log2()
     }
 }
 
@@ -325,25 +363,95 @@ impl Compiled {
 pub struct EmOptions {
     /// Most iterations.
     pub max_iter: usize,
-    /// Stop when no parameter moves by more than this.
+    /// Stop when the mean log-likelihood per pair improves by less than this.
     pub tol: f64,
     /// Pseudo-count pulling each stratum toward the global parameters.
     pub smoothing: f64,
+    /// Pseudo-count pulling M and S toward their starting shapes (MAP estimation), so that
+    /// a large crowd of look-alike non-matches cannot take the match class over.
+    pub anchor: f64,
 }
 
 impl Default for EmOptions {
     fn default() -> Self {
         EmOptions {
-            max_iter: 40,
-            tol: 1e-4,
+            max_iter: 30,
+            tol: 2e-4,
             smoothing: 200.0,
+            anchor: 200.0,
+        }
+    }
+}
+
+/// Caps `(field, level, most)` that define the match class: the records of one person mostly
+/// agree, so "different" levels can only be rare. Without them EM is free to turn the match
+/// class into whatever crowd of look-alikes is largest among the blocked pairs.
+const M_CAPS: &[(usize, usize, f64)] = &[
+    (0, 5, 0.10),
+    (1, 5, 0.12),
+    (2, 5, 0.15),
+    (3, 5, 0.12),
+    (4, 5, 0.10),
+    (5, 5, 0.15),
+    (6, 4, 0.10),
+    (7, 6, 0.02),
+    (7, 5, 0.06),
+    (8, 2, 0.03),
+    (9, 2, 0.25),
+    (11, 2, 0.10),
+    (12, 2, 0.15),
+];
+
+/// Caps that define the sibling class: brothers and sisters have other given names and birth
+/// dates.
+const S_CAPS: &[(usize, usize, f64)] = &[
+    (0, 1, 0.03),
+    (0, 2, 0.03),
+    (7, 1, 0.02),
+    (11, 1, 0.01),
+    (12, 1, 0.02),
+];
+
+/// Caps that keep cousins and namesakes what they are: cousins rarely share a given name,
+/// namesakes rarely share a family name.
+const C_CAPS: &[(usize, usize, f64)] = &[(0, 1, 0.08), (0, 2, 0.08), (11, 1, 0.01), (12, 1, 0.01)];
+/// See [`C_CAPS`].
+const N_CAPS: &[(usize, usize, f64)] = &[(3, 1, 0.08), (3, 2, 0.08), (11, 1, 0.01), (12, 1, 0.01)];
+
+/// Applies a class's caps, moving the excess mass proportionally onto the other levels.
+fn constrain(class: usize, d: &mut Dist) {
+    let caps = match class {
+        M => M_CAPS,
+        S => S_CAPS,
+        C => C_CAPS,
+        N => N_CAPS,
+        _ => return,
+    };
+    for &(fi, l, most) in caps {
+        let row = &mut d[fi];
+        if row[l] > most {
+            let excess = row[l] - most;
+            row[l] = most;
+            let rest: f64 = row[1..]
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| i + 1 != l)
+                .map(|(_, v)| v)
+                .sum();
+            if rest > 0.0 {
+                for (i, v) in row.iter_mut().enumerate().skip(1) {
+                    if i != l {
+                        *v += excess * *v / rest;
+                    }
+                }
+            }
         }
     }
 }
 
 /// Level counts per stratum.
 struct Counts {
-    per: Vec<(usize, [Dist; 3], [f64; 3])>,
+    per: Vec<(usize, Vec<Dist>, [f64; K])>,
     slot: std::collections::HashMap<usize, usize>,
 }
 
@@ -354,12 +462,12 @@ impl Counts {
             slot: std::collections::HashMap::new(),
         }
     }
-    fn entry(&mut self, s: usize) -> &mut (usize, [Dist; 3], [f64; 3]) {
+    fn entry(&mut self, s: usize) -> &mut (usize, Vec<Dist>, [f64; K]) {
         let n = self.per.len();
         let k = *self.slot.entry(s).or_insert(n);
         if k == n {
             self.per
-                .push((s, [empty_dist(), empty_dist(), empty_dist()], [0.0; 3]));
+                .push((s, (0..K).map(|_| empty_dist()).collect(), [0.0; K]));
         }
         &mut self.per[k]
     }
@@ -373,12 +481,12 @@ fn add(d: &mut Dist, g: &Gamma, w: f64) {
     }
 }
 
-fn smooth(counts: &Dist, global: &Dist, alpha: f64) -> Dist {
+fn smooth(counts: &Dist, toward: &Dist, alpha: f64) -> Dist {
     let mut d = empty_dist();
     for fi in 0..NF {
         let n: f64 = counts[fi][1..].iter().sum();
         for l in 1..d[fi].len() {
-            d[fi][l] = (counts[fi][l] + alpha * global[fi][l]) / (n + alpha);
+            d[fi][l] = (counts[fi][l] + alpha * toward[fi][l]) / (n + alpha);
         }
     }
     normalize(&mut d, 1e-5);
@@ -410,8 +518,12 @@ pub fn estimate_u(random: &[Obs], smoothing: f64) -> (Dist, Vec<(usize, Dist)>) 
     (global, per)
 }
 
-/// Fits M and S (and the priors) by EM over blocked pairs, with U fixed from random pairs.
+/// Fits the model without labels: U from random pairs (fixed, per stratum), the other classes
+/// and the priors by EM over blocked pairs — M and S as MAP estimates anchored to their
+/// starting shapes, cousins and namesakes freely — stratified by script pair × source pair
+/// with smoothing toward the global parameters.
 pub fn fit(blocked: &[Obs], random: &[Obs], opts: EmOptions) -> Unsupervised {
+    use rayon::prelude::*;
     let (u_global, u_strata) = estimate_u(random, opts.smoothing);
     let u_of = |s: usize| {
         u_strata
@@ -419,88 +531,157 @@ pub fn fit(blocked: &[Obs], random: &[Obs], opts: EmOptions) -> Unsupervised {
             .find(|(k, _)| *k == s)
             .map(|(_, d)| d.clone())
     };
+    let init: [Dist; K] = [0, 1, 2, 3, 4].map(|k| {
+        if k == U {
+            u_global.clone()
+        } else {
+            initial(k, &u_global)
+        }
+    });
     let mut model = Unsupervised {
         global: StratumParams {
-            prior: [0.05, 0.05, 0.9],
-            dist: [initial(M), initial(S), u_global.clone()],
+            prior: [0.03, 0.03, 0.8, 0.07, 0.07],
+            dist: init.clone(),
             pairs: blocked.len() as f64,
         },
         strata: Vec::new(),
         iterations: 0,
     };
+    let learned = [M, S, C, N];
+    // identical observations (term frequency quantized) are fitted once, with their count
+    let mut agg: std::collections::HashMap<(Gamma, Option<usize>, i32), f64> =
+        std::collections::HashMap::new();
+    for o in blocked {
+        *agg.entry((o.gamma, o.stratum, (o.tf_adj * 4.0).round() as i32))
+            .or_default() += 1.0;
+    }
+    let mut weighted: Vec<(Obs, f64)> = agg
+        .into_iter()
+        .map(|((gamma, stratum, q), w)| {
+            (
+                Obs {
+                    gamma,
+                    stratum,
+                    tf_adj: q as f32 / 4.0,
+                },
+                w,
+            )
+        })
+        .collect();
+    weighted.sort_by(|a, b| {
+        a.0.gamma
+            .cmp(&b.0.gamma)
+            .then(a.0.stratum.cmp(&b.0.stratum))
+            .then(a.0.tf_adj.total_cmp(&b.0.tf_adj))
+    });
+    let anchor = |k: usize| if k == M || k == S { opts.anchor } else { 10.0 };
+    for k in [M, S, C, N] {
+        model.global.dist[k] = init[k].clone();
+        constrain(k, &mut model.global.dist[k]);
+    }
+    let mut prev_ll = f64::NEG_INFINITY;
     for it in 0..opts.max_iter {
         let compiled = model.compile();
-        let mut g_counts = [empty_dist(), empty_dist(), empty_dist()];
-        let mut g_prior = [0.0; 3];
-        let mut c = Counts::new();
-        for o in blocked {
-            let post = compiled.scores(o).posterior();
-            for k in 0..2 {
-                add(&mut g_counts[k], &o.gamma, post[k]);
-            }
-            for k in 0..3 {
-                g_prior[k] += post[k];
-            }
-            if let Some(s) = o.stratum {
-                let e = c.entry(s);
-                for k in 0..2 {
-                    add(&mut e.1[k], &o.gamma, post[k]);
+        // E-step in parallel chunks, each with its own counts
+        let parts: Vec<(Vec<Dist>, [f64; K], Counts, f64)> = weighted
+            .par_chunks(16_384)
+            .map(|chunk| {
+                let mut g: Vec<Dist> = (0..K).map(|_| empty_dist()).collect();
+                let mut pr = [0.0; K];
+                let mut c = Counts::new();
+                let mut ll = 0.0;
+                for (o, w) in chunk {
+                    let sc = compiled.scores(o);
+                    let mx = sc.ln.iter().copied().fold(f64::MIN, f64::max);
+                    ll += w * (mx + sc.ln.iter().map(|v| (v - mx).exp()).sum::<f64>().ln());
+                    let post = sc.posterior().map(|p| p * w);
+                    for &k in &learned {
+                        add(&mut g[k], &o.gamma, post[k]);
+                    }
+                    for k in 0..K {
+                        pr[k] += post[k];
+                    }
+                    if let Some(s) = o.stratum {
+                        let e = c.entry(s);
+                        for &k in &learned {
+                            add(&mut e.1[k], &o.gamma, post[k]);
+                        }
+                        for k in 0..K {
+                            e.2[k] += post[k];
+                        }
+                    }
                 }
-                for k in 0..3 {
-                    e.2[k] += post[k];
+                (g, pr, c, ll)
+            })
+            .collect();
+        let ll: f64 = parts.iter().map(|p| p.3).sum::<f64>() / blocked.len().max(1) as f64;
+        let mut g_counts: Vec<Dist> = (0..K).map(|_| empty_dist()).collect();
+        let mut g_prior = [0.0; K];
+        let mut c = Counts::new();
+        for (g, pr, part, _) in parts {
+            for k in 0..K {
+                g_prior[k] += pr[k];
+                for fi in 0..NF {
+                    for (a, b) in g_counts[k][fi].iter_mut().zip(&g[k][fi]) {
+                        *a += b;
+                    }
+                }
+            }
+            for (s, d, pr) in part.per {
+                let e = c.entry(s);
+                for k in 0..K {
+                    e.2[k] += pr[k];
+                    for fi in 0..NF {
+                        for (a, b) in e.1[k][fi].iter_mut().zip(&d[k][fi]) {
+                            *a += b;
+                        }
+                    }
                 }
             }
         }
         let mut next = model.clone();
         let n: f64 = g_prior.iter().sum::<f64>().max(1.0);
         next.global.prior = g_prior.map(|v| (v / n).max(1e-6));
-        for k in 0..2 {
-            let mut d = g_counts[k].clone();
-            normalize(&mut d, 1e-5);
-            next.global.dist[k] = d;
+        for &k in &learned {
+            next.global.dist[k] = smooth(&g_counts[k], &init[k], anchor(k));
+            constrain(k, &mut next.global.dist[k]);
         }
+        let a = opts.smoothing;
         next.strata = c
             .per
             .iter()
             .map(|(s, d, pr)| {
                 let ns: f64 = pr.iter().sum();
-                let a = opts.smoothing;
-                let prior = [0, 1, 2].map(|k| (pr[k] + a * next.global.prior[k]) / (ns + a));
-                let dm = smooth(&d[M], &next.global.dist[M], a);
-                let ds = smooth(&d[S], &next.global.dist[S], a);
-                let du = u_of(*s).unwrap_or_else(|| u_global.clone());
+                let mut prior = [0.0; K];
+                for k in 0..K {
+                    prior[k] = (pr[k] + a * next.global.prior[k]) / (ns + a);
+                }
+                let mut dist = next.global.dist.clone();
+                for &k in &learned {
+                    dist[k] = smooth(&d[k], &next.global.dist[k], a);
+                    constrain(k, &mut dist[k]);
+                }
+                dist[U] = u_of(*s).unwrap_or_else(|| u_global.clone());
                 (
                     *s,
                     StratumParams {
                         prior,
-                        dist: [dm, ds, du],
+                        dist,
                         pairs: ns,
                     },
                 )
             })
             .collect();
         next.strata.sort_by_key(|(s, _)| *s);
-        let delta = max_delta(&model.global, &next.global);
         model = next;
         model.iterations = it + 1;
-        if delta < opts.tol {
+        // stop when the mean log-likelihood per pair no longer improves
+        if (ll - prev_ll).abs() < opts.tol {
             break;
         }
+        prev_ll = ll;
     }
     model
-}
-
-fn max_delta(a: &StratumParams, b: &StratumParams) -> f64 {
-    let mut d: f64 = 0.0;
-    for k in 0..3 {
-        d = d.max((a.prior[k] - b.prior[k]).abs());
-        for (ra, rb) in a.dist[k].iter().zip(&b.dist[k]) {
-            for (x, y) in ra.iter().zip(rb) {
-                d = d.max((x - y).abs());
-            }
-        }
-    }
-    d
 }
 
 #[cfg(test)]
@@ -525,10 +706,6 @@ mod tests {
     fn em_converges_and_separates_the_classes() {
         // Synthetic comparison vectors from known M / S / U distributions.
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
-        let mut truth_m = initial(M);
-        // make M sharper than its starting point, so EM has to move
-        truth_m[0] = vec![1.0, 0.8, 0.15, 0.03, 0.01, 0.01];
-        let truth_s = initial(S);
         let mut truth_u = empty_dist();
         for (fi, f) in FIELDS.iter().enumerate() {
             let n = f.n_levels();
@@ -540,6 +717,10 @@ mod tests {
                 };
             }
         }
+        let mut truth_m = initial(M, &truth_u);
+        // make M sharper than its starting point, so EM has to move
+        truth_m[0] = vec![1.0, 0.8, 0.15, 0.03, 0.01, 0.01];
+        let truth_s = initial(S, &truth_u);
         let mut make = |d: &Dist| {
             let mut g = [0u8; NF];
             for fi in 0..NF {

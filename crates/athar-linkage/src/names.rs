@@ -24,6 +24,8 @@ pub struct Unit {
 pub struct NameField {
     /// The units in order.
     pub units: Vec<Unit>,
+    /// Hash of all unit skeletons written together (a compound written glued or split).
+    pub concat: u64,
 }
 
 impl NameField {
@@ -157,7 +159,18 @@ pub fn parse(s: &str) -> NameField {
             }
         })
         .collect();
-    NameField { units }
+    NameField::from_units(units)
+}
+
+impl NameField {
+    /// A field from units.
+    pub fn from_units(units: Vec<Unit>) -> NameField {
+        let concat: String = units.iter().map(|u| &*u.skel_text).collect();
+        NameField {
+            units,
+            concat: hash_str(&concat),
+        }
+    }
 }
 
 /// Collapses doubled classes and drops a final H (§4.2 post-processing).
@@ -178,7 +191,11 @@ pub fn skeleton_arabic(w: &str) -> String {
     } else {
         w
     };
-    let chars: Vec<char> = w.chars().collect();
+    let mut chars: Vec<char> = w.chars().collect();
+    // a doubled leading alef (االاتاسي) is a slip of the pen
+    while chars.len() > 3 && chars[0] == 'ا' && chars[1] == 'ا' {
+        chars.remove(0);
+    }
     // drop a glued article ال when the word is long enough
     let start = if chars.len() > 3 && chars[0] == 'ا' && chars[1] == 'ل' {
         2
@@ -300,21 +317,21 @@ pub fn skel_distance(a: &str, b: &str) -> f32 {
     if a == b {
         return 0.0;
     }
-    let mut prev: Vec<f32> = Vec::with_capacity(b.len() + 1);
-    let mut acc = 0.0;
-    prev.push(0.0);
-    for &cb in b {
-        acc += indel_cost(cb);
-        prev.push(acc);
+    const W: usize = 48;
+    if b.len() >= W {
+        return a.len().max(b.len()) as f32;
     }
-    let mut cur = vec![0.0f32; b.len() + 1];
+    let mut prev = [0.0f32; W];
+    let mut cur = [0.0f32; W];
+    for (j, &cb) in b.iter().enumerate() {
+        prev[j + 1] = prev[j] + indel_cost(cb);
+    }
     for &ca in a {
         cur[0] = prev[0] + indel_cost(ca);
         for (j, &cb) in b.iter().enumerate() {
-            let d = (prev[j] + sub_cost(ca, cb))
+            cur[j + 1] = (prev[j] + sub_cost(ca, cb))
                 .min(prev[j + 1] + indel_cost(ca))
                 .min(cur[j] + indel_cost(cb));
-            cur[j + 1] = d;
         }
         std::mem::swap(&mut prev, &mut cur);
     }
@@ -342,12 +359,26 @@ pub fn units_close(a: &Unit, b: &Unit) -> bool {
     if a.skel == b.skel {
         return true;
     }
-    let la = a.skel_text.len().max(b.skel_text.len());
+    let (sa, sb) = (a.skel_text.as_bytes(), b.skel_text.as_bytes());
+    let la = sa.len().max(sb.len());
     if la < 2 {
         return false;
     }
-    let d = skel_distance(&a.skel_text, &b.skel_text);
-    d <= if la >= 4 { 0.65 } else { 0.35 }
+    let max = if la >= 4 { 0.65 } else { 0.35 };
+    // every length difference costs at least one cheap deletion (0.5)
+    if sa.len().abs_diff(sb.len()) as f32 * 0.5 > max {
+        return false;
+    }
+    // two or more positions where neither letter occurs in the other skeleton cost ≥ 0.6 each
+    let foreign = sa
+        .iter()
+        .filter(|c| !sb.contains(c))
+        .count()
+        .max(sb.iter().filter(|c| !sa.contains(c)).count());
+    if foreign >= 2 {
+        return false;
+    }
+    skel_distance(&a.skel_text, &b.skel_text) <= max
 }
 
 /// Compares two non-empty name fields.
@@ -383,9 +414,7 @@ pub fn compare_fields(a: &NameField, b: &NameField) -> NameLevel {
     }
     // a compound written glued vs split (عبدالرحمن vs عبد الرحمن already bound by parse;
     // catch "abdulrahman" vs "rahman" style head loss)
-    let ka: String = a.units.iter().map(|u| &*u.skel_text).collect();
-    let kb: String = b.units.iter().map(|u| &*u.skel_text).collect();
-    if ka == kb {
+    if a.concat == b.concat {
         return NameLevel::Skeleton;
     }
     if found > 0 {

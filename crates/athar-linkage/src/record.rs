@@ -96,3 +96,80 @@ pub struct LinkRecord {
     /// Prison, branch or facility.
     pub detention_place: String,
 }
+
+fn date_of(d: &athar_record::PartialDate) -> Date {
+    Date {
+        year: Some(i32::from(d.year())),
+        month: d.month(),
+        day: d.day(),
+    }
+}
+
+fn text(s: &Option<String>) -> String {
+    s.as_deref().unwrap_or("").trim().to_string()
+}
+
+impl LinkRecord {
+    /// Builds the engine's record from a canonical record. `source` is used when the record
+    /// names none; `age_year` is the year an `age` refers to (the list's date), used only when
+    /// neither `birth_date` nor `birth_year` is known.
+    pub fn from_record(
+        r: &athar_record::Record,
+        source: &str,
+        age_year: Option<i32>,
+    ) -> LinkRecord {
+        let typed_text = |t: &Option<athar_record::Typed<String>>| {
+            t.as_ref()
+                .map(|t| t.value.clone().unwrap_or_else(|| t.raw.clone()))
+                .unwrap_or_default()
+        };
+        let mut birth = r
+            .birth_date
+            .as_ref()
+            .and_then(|t| t.value)
+            .map(|d| date_of(&d))
+            .unwrap_or_default();
+        if birth.year.is_none() {
+            birth.year = r.birth_year.as_ref().and_then(|t| t.value).map(i32::from);
+        }
+        if birth.year.is_none()
+            && let (Some(age), Some(y)) = (r.age.as_ref().and_then(|t| t.value), age_year)
+        {
+            birth.year = Some(y - i32::from(age));
+        }
+        let src = text(&r.source);
+        LinkRecord {
+            id: text(&r.id),
+            source: if src.is_empty() {
+                source.to_string()
+            } else {
+                src
+            },
+            full_name: text(&r.full_name),
+            first_name: text(&r.first_name),
+            father_name: text(&r.father_name),
+            grandfather_name: text(&r.grandfather_name),
+            family_name: text(&r.family_name),
+            mother_name: text(&r.mother_name),
+            mother_family_name: text(&r.mother_family_name),
+            alias: text(&r.alias),
+            sex: r.sex.as_ref().and_then(|t| t.value).map(|s| match s {
+                athar_record::Sex::Male => Sex::M,
+                athar_record::Sex::Female => Sex::F,
+            }),
+            birth_date: birth,
+            governorate: text(&r.governorate),
+            birth_place: text(&r.birth_place),
+            residence: text(&r.residence),
+            national_id: typed_text(&r.national_id),
+            prison_number: typed_text(&r.prison_number),
+            detention_date: r
+                .detention_date
+                .as_ref()
+                .and_then(|t| t.value)
+                .map(|d| date_of(&d))
+                .unwrap_or_default(),
+            detention_place: text(&r.detention_place),
+        }
+    }
+}

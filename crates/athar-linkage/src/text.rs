@@ -85,6 +85,12 @@ pub fn script_of(s: &str) -> Script {
     }
 }
 
+/// Format characters that must vanish, not split a word: zero-width (non-)joiners and spaces,
+/// direction marks and embeddings, the byte-order mark, the soft hyphen.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{00AD}' | '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+}
+
 /// Folds free text for exact comparison: NFKD, diacritics and tatweel removed, Latin
 /// lower-cased, Arabic hamza/alef/ta-marbuta/alef-maqsura folded, punctuation to spaces,
 /// whitespace collapsed.
@@ -102,7 +108,7 @@ pub fn fold_text(s: &str) -> String {
             'ئ' => 'ي',
             _ => c,
         };
-        if unicode_normalization::char::is_combining_mark(c) || c == '\u{0640}' {
+        if unicode_normalization::char::is_combining_mark(c) || c == '\u{0640}' || is_invisible(c) {
             continue;
         }
         if c.is_alphanumeric() {
@@ -142,6 +148,9 @@ mod tests {
         assert_eq!(fold_text("  Al-Ḥasakah "), "al hasakah");
         assert_eq!(fold_text("الحسكة"), "الحسكه");
         assert_eq!(fold_text("أحمد"), "احمد");
+        // r4: direction marks and joiners inside a word must not split it
+        assert_eq!(fold_text("م\u{200F}حمود"), "محمود");
+        assert_eq!(fold_text("ماه\u{200C}ر"), "ماهر");
     }
 
     #[test]
