@@ -1,14 +1,15 @@
 //! Storage for the public portal: the public search log, private follow-up codes and the case
 //! updates a caseworker chose to share, tips, and reports from families and survivors.
 //!
-//! The web tier talks to the registry only through [`PortalStore`], so it never sees SQL and
-//! never holds more of a person than the portal needs to decide "possible match or not".
-//! Each backend (`athar-store-sqlite`, `athar-store-postgres`) implements it in its own
-//! `portal.rs`, with its tables in migrations numbered 0100–0199.
+//! [`PortalStore`] is what the portal itself persists; each backend (`athar-store-sqlite`,
+//! `athar-store-postgres`) implements it in its own `portal.rs`, with its tables in migrations
+//! numbered 0100–0199. The records that reports become, and the search over persons, go
+//! through the registry's [`crate::Store`]; the types for that boundary ([`PublicQuery`],
+//! [`PublicCandidate`]) live here too so that both sides share them.
 //!
 //! This module must not grow anything that lets a public page show a person's details or a
-//! reporter's identity: the trait returns candidates to the web tier's decision function and
-//! stores reporters' contact details write-only (no method reads them back).
+//! reporter's identity: reporters' and tipsters' contact details are write-only here (no
+//! method reads them back; the console reads them through its own audited store).
 
 use std::fmt;
 use std::future::Future;
@@ -139,28 +140,16 @@ impl ReportKind {
     }
 }
 
-/// A report from the public, ready to be stored as a record and matched at once.
+/// A report from the public, ready to be stored as a record of its kind's source and matched
+/// at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewReport {
     /// Missing-person report or survivor registration.
     pub kind: ReportKind,
     /// The canonical fields (`CONTRACT.md` names) and their values as typed; empty ones left out.
     pub fields: Vec<(String, String)>,
-    /// How the organization can reach the reporter; stored for caseworkers, never shown publicly.
-    pub reporter_contact: Option<String>,
-    /// SHA-256 (hex) of the private follow-up code; the code itself is never stored.
-    pub code_hash: String,
     /// When (Unix seconds, UTC).
     pub at_unix: i64,
-}
-
-/// What storing a report produced.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReportReceipt {
-    /// The new record's id in its source.
-    pub record_id: String,
-    /// The follow-up case opened for it.
-    pub case_id: i64,
 }
 
 /// Information from the public about a person or a place; anonymous when `contact` is `None`.
@@ -239,20 +228,23 @@ pub struct CaseView {
     pub updates: Vec<SharedUpdate>,
 }
 
-/// Everything the public portal persists and looks up.
-///
-/// Implementations must keep `submit_report` atomic (record, match and case together or
-/// nothing) and must never return reporters' or tipsters' contact details.
-pub trait PortalStore: Send + Sync {
-    /// Records stored under a name like `query.name`, at most `limit`, each with its person.
-    /// Name matching is the store's (normalized, cross-script); the web tier then checks that
-    /// every other detail agrees.
-    fn public_candidates<'a>(
-        &'a self,
-        query: &'a PublicQuery,
-        limit: usize,
-    ) -> BoxFuture<'a, Result<Vec<PublicCandidate>, PortalError>>;
+/// A follow-up case to open for a report that was just stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCase {
+    /// Missing-person report or survivor registration.
+    pub kind: ReportKind,
+    /// The record the report became (its store id), when it was stored.
+    pub record_id: Option<i64>,
+    /// SHA-256 (hex) of the private follow-up code; the code itself is never stored.
+    pub code_hash: String,
+    /// How the organization can reach the reporter; never shown publicly.
+    pub reporter_contact: Option<String>,
+    /// When (Unix seconds, UTC).
+    pub at_unix: i64,
+}
 
+/// Everything the public portal persists and looks up.
+pub trait PortalStore: Send + Sync {
     /// The public reference of a person, created from `fresh` on first use and stable after.
     fn public_reference<'a>(
         &'a self,
@@ -261,17 +253,11 @@ pub trait PortalStore: Send + Sync {
     ) -> BoxFuture<'a, Result<String, PortalError>>;
 
     /// Appends one entry to the public search log.
-    fn log_search<'a>(
-        &'a self,
-        entry: &'a SearchLogEntry,
-    ) -> BoxFuture<'a, Result<(), PortalError>>;
+    fn log_search<'a>(&'a self, entry: &'a SearchLogEntry)
+    -> BoxFuture<'a, Result<(), PortalError>>;
 
-    /// Stores a report as a record of its kind's source, matches it at once, and opens a case
-    /// keyed by the code's hash, all in one transaction.
-    fn submit_report<'a>(
-        &'a self,
-        report: &'a NewReport,
-    ) -> BoxFuture<'a, Result<ReportReceipt, PortalError>>;
+    /// Opens a case with its first shared update ("received"); returns the case's id.
+    fn open_case<'a>(&'a self, case: &'a NewCase) -> BoxFuture<'a, Result<i64, PortalError>>;
 
     /// Stores a tip; returns its id.
     fn add_tip<'a>(&'a self, tip: &'a NewTip) -> BoxFuture<'a, Result<i64, PortalError>>;
@@ -288,4 +274,71 @@ pub trait PortalStore: Send + Sync {
         case_id: i64,
         update: &'a SharedUpdate,
     ) -> BoxFuture<'a, Result<(), PortalError>>;
+}
+
+/// The conformance check every [`PortalStore`] passes (run by each backend's tests): cases
+/// round-trip with their shared updates, references are stable, codes are looked up by hash
+/// only, tips and the search log are accepted. Returns what went wrong.
+pub async fn check_portal_store(store: &dyn PortalStore) -> Result<(), String> {
+    fn ensure(ok: bool, what: &str) -> Result<(), String> {
+        if ok { Ok(()) } else { Err(what.to_string()) }
+    }
+    let err = |e: PortalError| e.to_string();
+    let r1 = store.public_reference("p-1", "R-AAAAA-AAAAA").await.map_err(err)?;
+    let r2 = store.public_reference("p-1", "R-BBBBB-BBBBB").await.map_err(err)?;
+    ensure(r1 == "R-AAAAA-AAAAA" && r2 == r1, "a person's reference is stable")?;
+    let r3 = store.public_reference("p-2", "R-CCCCC-CCCCC").await.map_err(err)?;
+    ensure(r3 == "R-CCCCC-CCCCC", "another person gets its own reference")?;
+
+    let hash = "ab".repeat(32);
+    let case = NewCase {
+        kind: ReportKind::Survivor,
+        record_id: None,
+        code_hash: hash.clone(),
+        reporter_contact: Some("+000 555".into()),
+        at_unix: 1_800_000_000,
+    };
+    let id = store.open_case(&case).await.map_err(err)?;
+    let dup = store.open_case(&case).await;
+    ensure(dup.is_err(), "a code hash opens one case only")?;
+    let update = SharedUpdate {
+        at_unix: 1_800_000_100,
+        status: CaseStatus::UnderReview,
+        message: Some("نراجع بلاغك".into()),
+    };
+    store.share_update(id, &update).await.map_err(err)?;
+    ensure(store.share_update(id + 1000, &update).await.is_err(), "no update for a missing case")?;
+    let view = store.find_case(&hash).await.map_err(err)?.ok_or("case not found by its hash")?;
+    ensure(view.case_id == id && view.kind == ReportKind::Survivor, "case identity")?;
+    ensure(view.opened_unix == 1_800_000_000, "opening time")?;
+    ensure(view.updates.len() == 2, "the received update and the shared one")?;
+    ensure(view.updates[0].status == CaseStatus::Received, "first update is received")?;
+    ensure(view.updates[1] == update, "shared update round-trips")?;
+    ensure(store.find_case(&"cd".repeat(32)).await.map_err(err)?.is_none(), "unknown hash")?;
+
+    let tip = NewTip {
+        about_person: None,
+        place: Some("مبنى ب".into()),
+        text: "باب مغلق".into(),
+        contact: None,
+        at_unix: 1_800_000_200,
+    };
+    let t1 = store.add_tip(&tip).await.map_err(err)?;
+    let t2 = store.add_tip(&tip).await.map_err(err)?;
+    ensure(t2 > t1, "tip ids increase")?;
+    for outcome in ["refused", "no_record", "possible_match"] {
+        let entry = SearchLogEntry {
+            at_unix: 1_800_000_300,
+            client_key: "198.51.100.7".into(),
+            query: PublicQuery {
+                name: "محمد".into(),
+                father_name: Some("أحمد".into()),
+                birth_year: Some(1985),
+                ..Default::default()
+            },
+            outcome: outcome.into(),
+        };
+        store.log_search(&entry).await.map_err(err)?;
+    }
+    Ok(())
 }
