@@ -97,7 +97,9 @@ fn detention_date(rng: &mut impl Rng) -> Date {
     let mut d = Date::random_in_year(y, rng);
     // The uprising's arrests start in March 2011.
     if y == 2011 && d.m < 3 {
-        d.m += 3;
+        d = Date::random_in_year(y, rng);
+        d.m = rng.random_range(3..=12);
+        d.d = d.d.min(28);
     }
     d
 }

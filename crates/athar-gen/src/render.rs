@@ -28,7 +28,7 @@ struct Writer<'a> {
 
 impl Writer<'_> {
     fn name(&self, n: &Name, family: bool, rng: &mut impl Rng) -> String {
-        let (mut arabic, mut phonemic) = (n.arabic, n.phonemic);
+        let (mut arabic, mut phonemic) = (n.arabic.as_str(), n.phonemic.as_str());
         if let Some((ar, ph)) = n.droppable_prefix()
             && rng.random_bool(self.cfg.double_name_prefix_dropped_rate)
         {

@@ -24,8 +24,8 @@ pub(crate) const PHONEMIC_ALPHABET: &str = "btdrzsfklmnhwyjqxgcTVDZE'aiuAIU@ -";
 /// One name unit (possibly a compound such as عبد الرحمن).
 #[derive(Debug, Clone)]
 pub(crate) struct Name {
-    pub arabic: &'static str,
-    pub phonemic: &'static str,
+    pub arabic: String,
+    pub phonemic: String,
     /// Attested Latin spellings with their counts, when the variant table has the name.
     pub attested: Option<Weighted<&'static str>>,
 }
@@ -33,7 +33,7 @@ pub(crate) struct Name {
 impl Name {
     /// A double name such as محمد خير whose first unit can be dropped (not a particle
     /// compound like عبد الرحمن or نور الدين, which stay whole).
-    pub fn droppable_prefix(&self) -> Option<(&'static str, &'static str)> {
+    pub fn droppable_prefix(&self) -> Option<(&str, &str)> {
         let (first_ar, rest_ar) = self.arabic.split_once(' ')?;
         let (first_ph, rest_ph) = self.phonemic.split_once(' ')?;
         let particle = first_ph == "Eabd" || first_ph == "abU";
@@ -149,9 +149,8 @@ fn variants() -> Result<HashMap<&'static str, Weighted<&'static str>>, GenError>
 fn names(
     file: &str,
     text: &'static str,
-    zipf: f64,
     variants: &HashMap<&'static str, Weighted<&'static str>>,
-) -> Result<Weighted<Name>, GenError> {
+) -> Result<Vec<Name>, GenError> {
     let mut items = Vec::new();
     for (n, line) in lines(text) {
         let (arabic, phonemic) = line
@@ -164,25 +163,59 @@ fn names(
             return Err(bad(file, n, "Arabic and phonemic forms differ in units"));
         }
         items.push(Name {
-            arabic,
-            phonemic,
+            arabic: arabic.to_owned(),
+            phonemic: phonemic.to_owned(),
             attested: variants.get(arabic).cloned(),
         });
     }
-    // Zipf-like weights over the rank; the tables list the most frequent names first.
+    Ok(items)
+}
+
+/// Family names formed from men's names, as Syrian family names often are: "al-" + name
+/// (الأحمد، الحسين) and the bare name (حمدان، سليمان), appended after the hand-written table.
+fn derived_family_names(male: &[Name], family: &mut Vec<Name>) {
+    let mut known: std::collections::HashSet<String> =
+        family.iter().map(|n| n.arabic.clone()).collect();
+    for m in male {
+        if m.arabic.contains(' ') || m.arabic.starts_with('آ') {
+            continue;
+        }
+        for (arabic, phonemic) in [
+            (format!("ال{}", m.arabic), format!("al-{}", m.phonemic)),
+            (m.arabic.clone(), m.phonemic.clone()),
+        ] {
+            if known.insert(arabic.clone()) {
+                family.push(Name {
+                    arabic,
+                    phonemic,
+                    attested: None,
+                });
+            }
+        }
+    }
+}
+
+/// Zipf-like weights over the rank; the tables list the most frequent names first.
+fn zipf(items: Vec<Name>, exponent: f64) -> Weighted<Name> {
     let weights: Vec<f64> = (0..items.len())
-        .map(|rank| 1.0 / ((rank + 1) as f64).powf(zipf))
+        .map(|rank| 1.0 / ((rank + 1) as f64).powf(exponent))
         .collect();
-    Ok(Weighted::new(items, &weights))
+    Weighted::new(items, &weights)
 }
 
 impl Tables {
     /// Parses the compiled-in tables with the Zipf exponents of the configuration.
     pub fn load(given_zipf: f64, family_zipf: f64) -> Result<Self, GenError> {
         let variants = variants()?;
-        let male = names("male.txt", MALE, given_zipf, &variants)?;
-        let female = names("female.txt", FEMALE, given_zipf, &variants)?;
-        let family = names("family.txt", FAMILY, family_zipf, &variants)?;
+        let male = names("male.txt", MALE, &variants)?;
+        let female = names("female.txt", FEMALE, &variants)?;
+        let mut family = names("family.txt", FAMILY, &variants)?;
+        derived_family_names(&male, &mut family);
+        let (male, female, family) = (
+            zipf(male, given_zipf),
+            zipf(female, given_zipf),
+            zipf(family, family_zipf),
+        );
 
         let mut govs = Vec::new();
         let mut codes = Vec::new();
@@ -254,8 +287,8 @@ mod tests {
     fn tables_parse_and_are_large() {
         let t = Tables::load(1.0, 0.7).unwrap();
         assert!(t.male.len() >= 300, "male names: {}", t.male.len());
-        assert!(t.female.len() >= 200, "female names: {}", t.female.len());
-        assert!(t.family.len() >= 300, "family names: {}", t.family.len());
+        assert!(t.female.len() >= 250, "female names: {}", t.female.len());
+        assert!(t.family.len() >= 700, "family names: {}", t.family.len());
         assert_eq!(t.governorates.len(), 14);
         assert!(t.facilities.len() >= 10);
     }
@@ -266,7 +299,11 @@ mod tests {
         for table in [&t.male, &t.female, &t.family] {
             let mut seen = HashSet::new();
             for name in &table.items {
-                assert!(seen.insert(name.arabic), "duplicate {}", name.arabic);
+                assert!(
+                    seen.insert(name.arabic.as_str()),
+                    "duplicate {}",
+                    name.arabic
+                );
             }
         }
     }
@@ -276,7 +313,7 @@ mod tests {
         let t = Tables::load(1.0, 0.7).unwrap();
         let known: HashSet<&str> = [&t.male, &t.female, &t.family]
             .iter()
-            .flat_map(|w| w.items.iter().map(|n| n.arabic))
+            .flat_map(|w| w.items.iter().map(|n| n.arabic.as_str()))
             .collect();
         for (n, line) in lines(VARIANTS) {
             let arabic = line.split('|').next().unwrap();

@@ -138,7 +138,7 @@ fn clean_config_writes_table_names_exactly() {
     let t = tables::Tables::load(1.0, 0.7).unwrap();
     let known: BTreeSet<&str> = [&t.male, &t.female]
         .iter()
-        .flat_map(|w| w.items.iter().map(|n| n.arabic))
+        .flat_map(|w| w.items.iter().map(|n| n.arabic.as_str()))
         .collect();
     let r = generate(2000, 3, &GenConfig::clean()).unwrap();
     let mut checked = 0;
@@ -153,7 +153,11 @@ fn clean_config_writes_table_names_exactly() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(24))]
+    #![proptest_config(ProptestConfig {
+        cases: 24,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn every_person_appears_and_every_record_names_someone(n in 1usize..80, seed in any::<u64>()) {
