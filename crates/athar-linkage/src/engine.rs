@@ -294,6 +294,14 @@ impl LinkOutcome {
         self.model
             .score_prepared(&self.prepared[i as usize], &self.prepared[j as usize])
     }
+
+    /// Explains many pairs in parallel, in order.
+    pub fn explain_pairs(&self, pairs: &[ScoredPair]) -> Vec<Match> {
+        pairs
+            .par_iter()
+            .map(|p| self.explain(p.left, p.right))
+            .collect()
+    }
 }
 
 /// The blocking keys of a record: store them, and look a new record's keys up to find its
