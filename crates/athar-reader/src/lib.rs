@@ -14,7 +14,8 @@
 //! - columns not mapped to a field (kept with the raw row), columns without a header;
 //! - ragged rows, with their line numbers: a short row's missing cells read as empty; a long
 //!   row's extra non-empty cells are kept raw (named `column_N`, N counted from 1) and not
-//!   mapped; empty cells past the header (trailing delimiters) are dropped silently;
+//!   mapped; empty cells past the header (trailing delimiters) are dropped silently. (XLSX
+//!   rows are padded to the header's width: a sheet does not store empty cells.)
 //! - empty rows (skipped), bytes that do not decode (replaced with U+FFFD);
 //! - per field, the values that did not parse (dates, years, ages, sex, numbers), kept raw.
 //!
@@ -133,14 +134,14 @@ pub struct Row {
     /// CSV: the physical line (1-based) where the row starts, counting the header's lines and
     /// the lines inside quoted fields. XLSX: the sheet's row number, as Excel shows it.
     pub line: u64,
-    /// The cells exactly as read, in column order. A ragged row has fewer or more cells than
-    /// [`ListReader::columns`]; see [`Row::raw`] for named pairs.
+    /// The cells exactly as read, in column order. A ragged CSV row has fewer or more cells
+    /// than [`ListReader::columns`] (an XLSX row only more); see [`Row::raw`] for named pairs.
     pub values: Vec<String>,
     /// The row on the canonical fields.
     pub record: Record,
     /// The fields whose value did not parse and was kept raw in `record`.
     pub unparsed: Vec<Field>,
-    header: Arc<[String]>,
+    columns: Arc<[Column]>,
 }
 
 impl Row {
@@ -148,8 +149,8 @@ impl Row {
     /// `column_N` (N counted from 1).
     pub fn raw(&self) -> impl Iterator<Item = (Cow<'_, str>, &str)> {
         self.values.iter().enumerate().map(|(i, v)| {
-            let name = match self.header.get(i) {
-                Some(h) => Cow::Borrowed(h.as_str()),
+            let name = match self.columns.get(i) {
+                Some(c) => Cow::Borrowed(c.column.as_str()),
                 None => Cow::Owned(format!("column_{}", i + 1)),
             };
             (name, v.as_str())
@@ -158,8 +159,17 @@ impl Row {
 
     /// The value of the column with this header, as read (`None` for a column the row lacks).
     pub fn get(&self, column: &str) -> Option<&str> {
-        let index = self.header.iter().position(|h| h == column)?;
+        let index = self.columns.iter().position(|c| c.column == column)?;
         self.values.get(index).map(String::as_str)
+    }
+
+    /// The mapped cells as `(field, value)` pairs, values exactly as read (untrimmed), in
+    /// column order; columns the row lacks are left out.
+    pub fn fields(&self) -> impl Iterator<Item = (Field, &str)> {
+        self.columns
+            .iter()
+            .zip(&self.values)
+            .filter_map(|(c, v)| c.field.map(|f| (f, v.as_str())))
     }
 }
 
@@ -170,8 +180,7 @@ pub struct ListReader {
     encoding: Encoding,
     delimiter: Option<char>,
     sheet: Option<String>,
-    columns: Vec<Column>,
-    header: Arc<[String]>,
+    columns: Arc<[Column]>,
     header_line: u64,
     source: Rows,
     stats: Stats,
@@ -335,8 +344,7 @@ where
         encoding,
         delimiter,
         sheet,
-        columns,
-        header: header.into(),
+        columns: columns.into(),
         header_line: header_row.line,
         source: rows,
         stats,
@@ -430,7 +438,7 @@ impl ListReader {
             let Some(raw) = self.source.next_row(&self.name)? else {
                 return Ok(None);
             };
-            let width = self.header.len();
+            let width = self.columns.len();
             let mut cells = raw.cells;
             while cells.len() > width && cells.last().is_some_and(|c| is_blank(c)) {
                 cells.pop();
@@ -438,6 +446,10 @@ impl ListReader {
             if cells.iter().all(|c| is_blank(c)) {
                 self.stats.empty.add(raw.line);
                 continue;
+            }
+            if self.encoding == Encoding::Xlsx && cells.len() < width {
+                // A sheet stores no empty cells, so a short row is not ragged: pad it.
+                cells.resize(width, String::new());
             }
             if cells.len() < width {
                 self.stats.short.add(raw.line);
@@ -462,7 +474,7 @@ impl ListReader {
                 values: cells,
                 record,
                 unparsed,
-                header: Arc::clone(&self.header),
+                columns: Arc::clone(&self.columns),
             }));
         }
     }
