@@ -71,7 +71,11 @@ fn queue_from_row(row: &SqliteRow, now: DateTime<Utc>) -> Result<QueueEntry> {
     let item = review_from_row(row)?;
     let side = |p: &str| -> Result<QueueSide> {
         Ok(QueueSide {
-            record_id: if p == "l" { item.left_record_id } else { item.right_record_id },
+            record_id: if p == "l" {
+                item.left_record_id
+            } else {
+                item.right_record_id
+            },
             person_id: row.try_get(format!("{p}_person").as_str()).map_err(db)?,
             source: row.try_get(format!("{p}_source").as_str()).map_err(db)?,
             display_name: row.try_get(format!("{p}_name").as_str()).map_err(db)?,
@@ -123,7 +127,9 @@ async fn person_tx(tx: &mut Tx, id: PersonId) -> Result<Option<PersonDetail>> {
             .fetch_optional(&mut **tx)
             .await
             .map_err(db)?;
-    let Some(created_at) = created_at else { return Ok(None) };
+    let Some(created_at) = created_at else {
+        return Ok(None);
+    };
     let sql = format!(
         "SELECT {RECORD_COLUMNS} FROM memberships m JOIN records r ON r.id = m.record_id
          JOIN sources s ON s.id = r.source_id WHERE m.person_id = ?1 ORDER BY r.id"
@@ -218,20 +224,35 @@ async fn person_tx(tx: &mut Tx, id: PersonId) -> Result<Option<PersonDetail>> {
             at: row.try_get("at").map_err(db)?,
             moves: moves
                 .into_iter()
-                .map(|(record_id, from, to, score)| Move { record_id, from, to, score })
+                .map(|(record_id, from, to, score)| Move {
+                    record_id,
+                    from,
+                    to,
+                    score,
+                })
                 .collect(),
         });
     }
-    Ok(Some(PersonDetail { id, created_at, records, claims, determinations, detentions, notes, history }))
+    Ok(Some(PersonDetail {
+        id,
+        created_at,
+        records,
+        claims,
+        determinations,
+        detentions,
+        notes,
+        history,
+    }))
 }
 
 /// Whether the portal's tables (migrations 0100–0199) exist in this store.
 async fn has_table(tx: &mut Tx, name: &str) -> Result<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?1")
-        .bind(name)
-        .fetch_one(&mut **tx)
-        .await
-        .map_err(db)?;
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?1")
+            .bind(name)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(db)?;
     Ok(n > 0)
 }
 
@@ -269,7 +290,15 @@ impl ConsoleStore for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-        audit_tx(&mut tx, "login", "user", Some(&change.actor), &json!({}), change).await?;
+        audit_tx(
+            &mut tx,
+            "login",
+            "user",
+            Some(&change.actor),
+            &json!({}),
+            change,
+        )
+        .await?;
         tx.commit().await.map_err(db)
     }
 
@@ -303,7 +332,15 @@ impl ConsoleStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-        audit_tx(&mut tx, "logout", "user", Some(&change.actor), &json!({}), change).await?;
+        audit_tx(
+            &mut tx,
+            "logout",
+            "user",
+            Some(&change.actor),
+            &json!({}),
+            change,
+        )
+        .await?;
         tx.commit().await.map_err(db)
     }
 
@@ -336,13 +373,15 @@ impl ConsoleStore for SqliteStore {
     }
 
     async fn list_users(&self) -> Result<Vec<User>> {
-        sqlx::query("SELECT id, name, role, password_hash, disabled, created_at FROM users ORDER BY name")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)?
-            .iter()
-            .map(user_from_row)
-            .collect()
+        sqlx::query(
+            "SELECT id, name, role, password_hash, disabled, created_at FROM users ORDER BY name",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(user_from_row)
+        .collect()
     }
 
     async fn set_user_role(&self, name: &str, role: Role, change: &Change) -> Result<()> {
@@ -354,11 +393,24 @@ impl ConsoleStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-        audit_tx(&mut tx, "set_role", "user", Some(name), &json!({"role": role}), change).await?;
+        audit_tx(
+            &mut tx,
+            "set_role",
+            "user",
+            Some(name),
+            &json!({"role": role}),
+            change,
+        )
+        .await?;
         tx.commit().await.map_err(db)
     }
 
-    async fn set_user_password(&self, name: &str, password_hash: &str, change: &Change) -> Result<()> {
+    async fn set_user_password(
+        &self,
+        name: &str,
+        password_hash: &str,
+        change: &Change,
+    ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let id = user_id(&mut tx, name).await?;
         sqlx::query("UPDATE users SET password_hash = ?1 WHERE id = ?2")
@@ -372,7 +424,15 @@ impl ConsoleStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-        audit_tx(&mut tx, "reset_password", "user", Some(name), &json!({}), change).await?;
+        audit_tx(
+            &mut tx,
+            "reset_password",
+            "user",
+            Some(name),
+            &json!({}),
+            change,
+        )
+        .await?;
         tx.commit().await.map_err(db)
     }
 
@@ -392,7 +452,15 @@ impl ConsoleStore for SqliteStore {
                 .await
                 .map_err(db)?;
         }
-        audit_tx(&mut tx, "set_disabled", "user", Some(name), &json!({"disabled": disabled}), change).await?;
+        audit_tx(
+            &mut tx,
+            "set_disabled",
+            "user",
+            Some(name),
+            &json!({"disabled": disabled}),
+            change,
+        )
+        .await?;
         tx.commit().await.map_err(db)
     }
 
@@ -405,7 +473,9 @@ impl ConsoleStore for SqliteStore {
         change: &Change,
     ) -> Result<i64> {
         if scopes.is_empty() {
-            return Err(StoreError::Invalid("a token needs at least one scope".into()));
+            return Err(StoreError::Invalid(
+                "a token needs at least one scope".into(),
+            ));
         }
         let mut tx = self.begin_write().await?;
         let user = user_id(&mut tx, user_name).await?;
@@ -466,20 +536,34 @@ impl ConsoleStore for SqliteStore {
 
     async fn revoke_api_token(&self, id: i64, change: &Change) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let done = sqlx::query("UPDATE console_api_tokens SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL")
-            .bind(change.at)
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+        let done = sqlx::query(
+            "UPDATE console_api_tokens SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
+        )
+        .bind(change.at)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("live api token {id}")));
         }
-        audit_tx(&mut tx, "revoke_token", "api_token", Some(&id.to_string()), &json!({}), change).await?;
+        audit_tx(
+            &mut tx,
+            "revoke_token",
+            "api_token",
+            Some(&id.to_string()),
+            &json!({}),
+            change,
+        )
+        .await?;
         tx.commit().await.map_err(db)
     }
 
-    async fn review_queue(&self, filter: &QueueFilter, now: DateTime<Utc>) -> Result<Vec<QueueEntry>> {
+    async fn review_queue(
+        &self,
+        filter: &QueueFilter,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<QueueEntry>> {
         let sql = format!(
             "SELECT * FROM ({QUEUE_SELECT} WHERE ri.state IN ('open', 'deferred')) q
              WHERE (?1 IS NULL OR q.l_source = ?1 OR q.r_source = ?1)
@@ -498,16 +582,24 @@ impl ConsoleStore for SqliteStore {
             .collect()
     }
 
-    async fn claim_review(&self, id: i64, until: DateTime<Utc>, change: &Change) -> Result<ClaimOutcome> {
+    async fn claim_review(
+        &self,
+        id: i64,
+        until: DateTime<Utc>,
+        change: &Change,
+    ) -> Result<ClaimOutcome> {
         let mut tx = self.begin_write().await?;
-        let state: Option<String> = sqlx::query_scalar("SELECT state FROM review_items WHERE id = ?1")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?;
+        let state: Option<String> =
+            sqlx::query_scalar("SELECT state FROM review_items WHERE id = ?1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
         let state = state.ok_or_else(|| StoreError::NotFound(format!("review item {id}")))?;
         if state != "open" && state != "deferred" {
-            return Err(StoreError::Conflict(format!("review item {id} is already {state}")));
+            return Err(StoreError::Conflict(format!(
+                "review item {id} is already {state}"
+            )));
         }
         let holder: Option<(String, DateTime<Utc>)> = sqlx::query_as(
             "SELECT claimed_by, expires_at FROM console_review_claims WHERE review_id = ?1",
@@ -516,10 +608,11 @@ impl ConsoleStore for SqliteStore {
         .fetch_optional(&mut *tx)
         .await
         .map_err(db)?;
-        if let Some((by, expires)) = holder {
-            if by != change.actor && expires > change.at {
-                return Ok(ClaimOutcome::HeldBy(by));
-            }
+        if let Some((by, expires)) = holder
+            && by != change.actor
+            && expires > change.at
+        {
+            return Ok(ClaimOutcome::HeldBy(by));
         }
         sqlx::query(
             "INSERT INTO console_review_claims (review_id, claimed_by, claimed_at, expires_at)
@@ -534,8 +627,15 @@ impl ConsoleStore for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-        audit_tx(&mut tx, "claim_review", "review_item", Some(&id.to_string()), &json!({"until": until}), change)
-            .await?;
+        audit_tx(
+            &mut tx,
+            "claim_review",
+            "review_item",
+            Some(&id.to_string()),
+            &json!({"until": until}),
+            change,
+        )
+        .await?;
         tx.commit().await.map_err(db)?;
         Ok(ClaimOutcome::Claimed(until))
     }
@@ -557,7 +657,9 @@ impl ConsoleStore for SqliteStore {
         let left = record_tx(&mut tx, entry.item.left_record_id).await?;
         let right = record_tx(&mut tx, entry.item.right_record_id).await?;
         let (Some(left), Some(right)) = (left, right) else {
-            return Err(StoreError::Corrupt(format!("review item {id} names a missing record")));
+            return Err(StoreError::Corrupt(format!(
+                "review item {id} names a missing record"
+            )));
         };
         audit_tx(
             &mut tx,
@@ -618,7 +720,15 @@ impl ConsoleStore for SqliteStore {
         let mut tx = self.begin_write().await?;
         let person = person_tx(&mut tx, id).await?;
         if person.is_some() {
-            audit_tx(&mut tx, "read_person", "person", Some(&id.to_string()), &json!({}), change).await?;
+            audit_tx(
+                &mut tx,
+                "read_person",
+                "person",
+                Some(&id.to_string()),
+                &json!({}),
+                change,
+            )
+            .await?;
         }
         tx.commit().await.map_err(db)?;
         Ok(person)
@@ -666,7 +776,12 @@ impl ConsoleStore for SqliteStore {
             out = rows
                 .into_iter()
                 .filter_map(|(record_id, case_id, kind, contact)| {
-                    contact.map(|contact| ReporterContact { record_id, case_id, kind, contact })
+                    contact.map(|contact| ReporterContact {
+                        record_id,
+                        case_id,
+                        kind,
+                        contact,
+                    })
                 })
                 .collect();
         }
@@ -689,13 +804,22 @@ impl ConsoleStore for SqliteStore {
         share: Option<&ShareChoice>,
         change: &Change,
     ) -> Result<DeterminationOutcome> {
-        if let Some(s) = share {
-            if !matches!(s.case_status.as_str(), "received" | "under_review" | "contact_us" | "closed") {
-                return Err(StoreError::Invalid(format!("unknown case status {:?}", s.case_status)));
-            }
+        if let Some(s) = share
+            && !matches!(
+                s.case_status.as_str(),
+                "received" | "under_review" | "contact_us" | "closed"
+            )
+        {
+            return Err(StoreError::Invalid(format!(
+                "unknown case status {:?}",
+                s.case_status
+            )));
         }
         let mut tx = self.begin_write().await?;
-        let res = Resolver { record_ids: &[], person_ids: &[] };
+        let res = Resolver {
+            record_ids: &[],
+            person_ids: &[],
+        };
         let id = insert_determination(&mut tx, &res, det, change).await?;
         let mut cases = Vec::new();
         if let (Some(s), PersonRef::Existing(person)) = (share, det.person) {
@@ -749,7 +873,10 @@ impl ConsoleStore for SqliteStore {
         )
         .await?;
         tx.commit().await.map_err(db)?;
-        Ok(DeterminationOutcome { id, shared_with_cases: cases })
+        Ok(DeterminationOutcome {
+            id,
+            shared_with_cases: cases,
+        })
     }
 
     async fn tips(&self, state: Option<&str>, n: usize) -> Result<Vec<TipEntry>> {
@@ -791,7 +918,10 @@ impl ConsoleStore for SqliteStore {
 
     async fn triage_tip(&self, id: i64, triage: &TipTriage, change: &Change) -> Result<()> {
         if !TIP_STATES.contains(&triage.state.as_str()) {
-            return Err(StoreError::Invalid(format!("unknown tip state {:?}", triage.state)));
+            return Err(StoreError::Invalid(format!(
+                "unknown tip state {:?}",
+                triage.state
+            )));
         }
         let mut tx = self.begin_write().await?;
         let exists: Option<i64> = if has_table(&mut tx, "portal_tips").await? {
@@ -822,7 +952,15 @@ impl ConsoleStore for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-        audit_tx(&mut tx, "triage_tip", "tip", Some(&id.to_string()), &json!(triage), change).await?;
+        audit_tx(
+            &mut tx,
+            "triage_tip",
+            "tip",
+            Some(&id.to_string()),
+            &json!(triage),
+            change,
+        )
+        .await?;
         tx.commit().await.map_err(db)
     }
 
@@ -831,14 +969,24 @@ impl ConsoleStore for SqliteStore {
         if !has_table(&mut tx, "portal_tips").await? {
             return Ok(None);
         }
-        let contact: Option<Option<String>> = sqlx::query_scalar("SELECT contact FROM portal_tips WHERE id = ?1")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?;
-        let Some(contact) = contact else { return Err(StoreError::NotFound(format!("tip {id}"))) };
-        audit_tx(&mut tx, "read_contact", "tip", Some(&id.to_string()), &json!({"present": contact.is_some()}), change)
-            .await?;
+        let contact: Option<Option<String>> =
+            sqlx::query_scalar("SELECT contact FROM portal_tips WHERE id = ?1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
+        let Some(contact) = contact else {
+            return Err(StoreError::NotFound(format!("tip {id}")));
+        };
+        audit_tx(
+            &mut tx,
+            "read_contact",
+            "tip",
+            Some(&id.to_string()),
+            &json!({"present": contact.is_some()}),
+            change,
+        )
+        .await?;
         tx.commit().await.map_err(db)?;
         Ok(contact)
     }
