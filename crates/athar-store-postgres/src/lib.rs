@@ -328,6 +328,7 @@ fn determination_from_row(row: &PgRow) -> Result<Determination> {
         evidence: row.try_get("evidence").map_err(db)?,
         decided_by: row.try_get("decided_by").map_err(db)?,
         decided_at: row.try_get("decided_at").map_err(db)?,
+        record_id: row.try_get("record_id").map_err(db)?,
     })
 }
 
@@ -441,7 +442,7 @@ async fn insert_determination(
     if d.evidence.trim().is_empty() {
         return Err(StoreError::Invalid("a determination needs evidence".into()));
     }
-    let (record, person) = anchor(tx, res, d.person, None).await?;
+    let (record, person) = anchor(tx, res, d.person, d.record).await?;
     sqlx::query_scalar(
         "INSERT INTO determinations (record_id, person_id, status, evidence, decided_by, decided_at)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -916,20 +917,11 @@ impl Store for PgStore {
             .iter()
             .map(record_from_row)
             .collect::<Result<_>>()?;
-        let claims = sqlx::query(
-            "SELECT c.id, m.person_id, c.record_id, c.status, c.claimant, c.statement, c.created_at,
-                    c.created_by
-             FROM claims c JOIN memberships m ON m.record_id = c.record_id
-             WHERE m.person_id = $1 ORDER BY c.id",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?
-        .iter()
-        .map(claim_from_row)
-        .collect::<Result<_>>()?;
-        let (determinations, detentions) = self.person_facts(&[id]).await?;
+        let PersonFacts {
+            claims,
+            determinations,
+            detentions,
+        } = self.person_facts(&[id]).await?;
         let notes = sqlx::query(
             "SELECT n.*, m.person_id FROM notes n JOIN memberships m ON m.record_id = n.record_id
              WHERE m.person_id = $1 ORDER BY n.id",
@@ -1199,7 +1191,8 @@ impl Store for PgStore {
             record_ids: &[],
             person_ids: &[],
         };
-        if matches!(det.person, PersonRef::New(_)) {
+        if matches!(det.person, PersonRef::New(_)) || matches!(det.record, Some(RecordRef::New(_)))
+        {
             return Err(StoreError::Invalid(
                 "a single determination refers to a stored person".into(),
             ));
@@ -1284,13 +1277,10 @@ impl Store for PgStore {
         .collect()
     }
 
-    async fn person_facts(
-        &self,
-        persons: &[PersonId],
-    ) -> Result<(Vec<Determination>, Vec<Detention>)> {
+    async fn person_facts(&self, persons: &[PersonId]) -> Result<PersonFacts> {
         let ids = persons.to_vec();
         let determinations = sqlx::query(
-            "SELECT d.id, m.person_id, d.status, d.evidence, d.decided_by, d.decided_at
+            "SELECT d.id, m.person_id, d.record_id, d.status, d.evidence, d.decided_by, d.decided_at
              FROM determinations d JOIN memberships m ON m.record_id = d.record_id
              WHERE m.person_id = ANY($1::bigint[]) ORDER BY d.decided_at, d.id",
         )
@@ -1314,7 +1304,24 @@ impl Store for PgStore {
         .iter()
         .map(detention_from_row)
         .collect::<Result<_>>()?;
-        Ok((determinations, detentions))
+        let claims = sqlx::query(
+            "SELECT c.id, m.person_id, c.record_id, c.status, c.claimant, c.statement, c.created_at,
+                    c.created_by
+             FROM claims c JOIN memberships m ON m.record_id = c.record_id
+             WHERE m.person_id = ANY($1::bigint[]) ORDER BY c.id",
+        )
+        .bind(&ids)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(claim_from_row)
+        .collect::<Result<_>>()?;
+        Ok(PersonFacts {
+            claims,
+            determinations,
+            detentions,
+        })
     }
 
     async fn open_reviews(&self, limit: usize) -> Result<Vec<ReviewItem>> {

@@ -19,6 +19,7 @@
 //!
 //! Every mutating method takes a [`Change`]: time and actor are parameters.
 
+pub mod ingest;
 pub mod keys;
 pub mod model;
 
@@ -137,11 +138,8 @@ pub trait Store: Send + Sync {
     /// Notes with `id > after`, in id order, at most `limit`.
     async fn notes_page(&self, after: i64, limit: usize) -> Result<Vec<Note>>;
 
-    /// All determinations and detention episodes of persons in `persons`.
-    async fn person_facts(
-        &self,
-        persons: &[PersonId],
-    ) -> Result<(Vec<Determination>, Vec<Detention>)>;
+    /// The claims, determinations and detention episodes of the persons in `persons`.
+    async fn person_facts(&self, persons: &[PersonId]) -> Result<PersonFacts>;
 
     /// Open review items, highest probability first.
     async fn open_reviews(&self, limit: usize) -> Result<Vec<ReviewItem>>;

@@ -327,6 +327,8 @@ pub struct Claim {
 pub struct NewDetermination {
     /// The person.
     pub person: PersonRef,
+    /// The record the determination rests on (default: the person's first record).
+    pub record: Option<RecordRef>,
     /// The verified status.
     pub status: Status,
     /// The evidence (required: a determination without evidence is a claim).
@@ -340,6 +342,8 @@ pub struct Determination {
     pub id: i64,
     /// The person.
     pub person_id: PersonId,
+    /// The record it is anchored at (it follows that record through merges and splits).
+    pub record_id: RecordId,
     /// The verified status.
     pub status: Status,
     /// The evidence.
@@ -525,7 +529,10 @@ impl WriteBatch {
                 .claims
                 .iter()
                 .any(|c| !person_ok(&c.person) || c.record.is_some_and(|r| !rec_ok(&r)))
-            || self.determinations.iter().any(|d| !person_ok(&d.person))
+            || self
+                .determinations
+                .iter()
+                .any(|d| !person_ok(&d.person) || d.record.is_some_and(|r| !rec_ok(&r)))
             || self
                 .detentions
                 .iter()
@@ -660,6 +667,17 @@ pub struct LinkEvent {
     pub at: DateTime<Utc>,
     /// The moves.
     pub moves: Vec<Move>,
+}
+
+/// Claims, determinations and detention episodes of some persons.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PersonFacts {
+    /// Claims, in id order.
+    pub claims: Vec<Claim>,
+    /// Determinations, oldest first.
+    pub determinations: Vec<Determination>,
+    /// Detention episodes, in id order.
+    pub detentions: Vec<Detention>,
 }
 
 /// A person with everything known about them.

@@ -1,0 +1,790 @@
+//! How records enter the registry: blocked and scored against the store with the matching
+//! model, then placed — joining a person (`link` band), waiting for a human (`review` band,
+//! with the engine's explanation), or starting a new person. Generic over [`Store`]; no SQL.
+//!
+//! Two paths, one rule:
+//! - [`ingest_one`]: one record (a web report, a survivor registration) scored with the saved
+//!   model against the records sharing a blocking key with it;
+//! - [`plan_import`] + [`Store::write_batch`] ([`import`] does both): a whole list through the
+//!   engine's batch path ([`athar_linkage::link`]) over the new records together with the stored
+//!   records that share a blocking key with any of them. Existing persons are never merged
+//!   automatically: when the batch suggests two stored persons are one, the pair goes to review.
+//!
+//! The first list imported into an empty store fits the model, which is saved; `athar train`
+//! re-estimates it from the whole store with the caseworkers' judgements as labels.
+
+use std::collections::{BTreeMap, HashMap};
+
+use athar_linkage::{Band, LinkOptions, LinkRecord, Model, Progress};
+use athar_record::{Field, Record};
+use chrono::{DateTime, Datelike, Utc};
+
+use crate::{
+    Change, FileInfo, NewRecord, NewReview, PersonId, PersonRef, Placement, RecordId, RecordRef,
+    Result, SourceInfo, Store, StoreError, StoredRecord, WriteBatch, WriteOutcome,
+};
+
+/// A record about to enter the store: the row as read and its canonical form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Incoming {
+    /// The raw row exactly as read: `(column, value)` pairs in file order.
+    pub raw: Vec<(String, String)>,
+    /// The canonical record.
+    pub record: Record,
+    /// Line (CSV) or row (XLSX) in the file.
+    pub line: Option<u64>,
+}
+
+/// Matching settings for records entering the store.
+#[derive(Debug, Clone)]
+pub struct MatchOptions {
+    /// Link options for the batch path (thresholds, block cap, seed).
+    pub link: LinkOptions,
+    /// At most this many review items per new record (the best candidates).
+    pub max_reviews_per_record: usize,
+}
+
+impl Default for MatchOptions {
+    fn default() -> Self {
+        Self {
+            link: LinkOptions::default(),
+            max_reviews_per_record: 3,
+        }
+    }
+}
+
+/// The model version string of a model fitted or trained at `at`.
+pub fn model_version(at: DateTime<Utc>, what: &str) -> String {
+    format!("{what}-{}", at.format("%Y%m%dT%H%M%S%.6fZ"))
+}
+
+/// The name shown for a record: the full name, else the name parts joined.
+pub fn display_name(r: &Record) -> String {
+    if let Some(full) = r.get(Field::FullName) {
+        return full.to_owned();
+    }
+    [
+        Field::FirstName,
+        Field::FatherName,
+        Field::GrandfatherName,
+        Field::FamilyName,
+    ]
+    .iter()
+    .filter_map(|f| r.get(*f))
+    .collect::<Vec<_>>()
+    .join(" ")
+}
+
+/// The engine's view of a canonical record.
+pub fn link_record(r: &Record, id: String, source: &str, at: DateTime<Utc>) -> LinkRecord {
+    let mut lr = LinkRecord::from_record(r, source, Some(at.year()));
+    lr.id = id;
+    lr
+}
+
+/// The engine's view of a stored record (its normalized form is the canonical record).
+pub fn stored_link_record(r: &StoredRecord) -> Result<LinkRecord> {
+    let rec: Record = serde_json::from_value(r.normalized.clone())
+        .map_err(|e| StoreError::Corrupt(format!("record {}: {e}", r.id)))?;
+    Ok(link_record(
+        &rec,
+        format!("s{}", r.id),
+        &r.source,
+        r.created_at,
+    ))
+}
+
+/// The stored blocking keys of an engine record.
+pub fn keys_of(lr: &LinkRecord) -> Vec<i64> {
+    let mut keys: Vec<i64> = athar_linkage::blocking_keys(lr)
+        .iter()
+        .map(|k| i64::from_ne_bytes(k.key.to_ne_bytes()))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
+/// The name parts search looks at: given name, father's name, family name (from the split
+/// fields, or read off a full name by position).
+fn name_parts(r: &LinkRecord) -> (Option<u64>, Option<u64>, Option<u64>) {
+    let first_unit = |s: &str| {
+        athar_names::analyze(s)
+            .units
+            .first()
+            .map(athar_names::Unit::term_key)
+    };
+    let last_unit = |s: &str| {
+        athar_names::analyze(s)
+            .units
+            .last()
+            .map(athar_names::Unit::term_key)
+    };
+    let full = athar_names::analyze(&r.full_name);
+    let given =
+        first_unit(&r.first_name).or_else(|| full.units.first().map(athar_names::Unit::term_key));
+    let father = first_unit(&r.father_name)
+        .or_else(|| (full.units.len() > 2).then(|| full.units[1].term_key()));
+    let family = last_unit(&r.family_name)
+        .or_else(|| (full.units.len() > 1).then(|| full.units[full.units.len() - 1].term_key()));
+    (given, father, family)
+}
+
+/// Search keys of a record (stored beside the blocking keys, in their own key space): given
+/// name, given + family, given + father — each a cross-script term key of the names crate, so
+/// محمد, Mohammed and Muhammad share them.
+pub fn name_keys(r: &LinkRecord) -> Vec<i64> {
+    let (given, father, family) = name_parts(r);
+    let mut keys = Vec::new();
+    if let Some(g) = given {
+        keys.push(crate::keys::key_hash(&format!("search:g:{g}")));
+        if let Some(f) = family {
+            keys.push(crate::keys::key_hash(&format!("search:gf:{g}:{f}")));
+        }
+        if let Some(p) = father {
+            keys.push(crate::keys::key_hash(&format!("search:gp:{g}:{p}")));
+        }
+    }
+    keys
+}
+
+/// Builds the stored form of an incoming record (its keys computed from `lr`).
+pub fn new_record(inc: &Incoming, lr: &LinkRecord) -> Result<NewRecord> {
+    let fields: Vec<(String, String)> = inc
+        .record
+        .pairs()
+        .map(|(f, v)| (f.name().to_owned(), v.to_owned()))
+        .collect();
+    Ok(NewRecord {
+        local_id: inc.record.get(Field::Id).map(str::to_owned),
+        line: inc.line,
+        raw: inc.raw.clone(),
+        fields,
+        normalized: serde_json::to_value(&inc.record)
+            .map_err(|e| StoreError::Invalid(format!("record does not serialize: {e}")))?,
+        display_name: display_name(&inc.record),
+        keys: {
+            let mut keys = keys_of(lr);
+            keys.extend(name_keys(lr));
+            keys.sort_unstable();
+            keys.dedup();
+            keys
+        },
+    })
+}
+
+/// A batch ready to write, with what the matching decided.
+#[derive(Debug)]
+pub struct ImportPlan {
+    /// The batch to hand to [`Store::write_batch`].
+    pub batch: WriteBatch,
+    /// The model fitted by this batch, when the store had none (save it).
+    pub fitted_model: Option<Model>,
+    /// Records that joined an existing person.
+    pub joined_existing: u64,
+}
+
+/// Plans the import of a list: the engine's batch path over the new records and the stored
+/// records that share a blocking key with them. CPU-bound (run it off the async runtime in a
+/// server). `existing` must be those stored candidates; `model` the active model, if any.
+// The inputs are independent parts of one request; a struct for them would only rename them.
+#[allow(clippy::too_many_arguments)]
+pub fn plan_import(
+    source: SourceInfo,
+    file: Option<FileInfo>,
+    incoming: &[Incoming],
+    existing: &[StoredRecord],
+    model: Option<&Model>,
+    opts: &MatchOptions,
+    at: DateTime<Utc>,
+    progress: &dyn Progress,
+) -> Result<ImportPlan> {
+    let n_new = incoming.len();
+    let mut link_records: Vec<LinkRecord> = Vec::with_capacity(n_new + existing.len());
+    for (i, inc) in incoming.iter().enumerate() {
+        link_records.push(link_record(&inc.record, format!("n{i}"), &source.name, at));
+    }
+    let mut records = Vec::with_capacity(n_new);
+    for (inc, lr) in incoming.iter().zip(&link_records) {
+        records.push(new_record(inc, lr)?);
+    }
+    for r in existing {
+        link_records.push(stored_link_record(r)?);
+    }
+    let mut link_opts = opts.link.clone();
+    if let Some(m) = model {
+        link_opts.threshold = m.threshold;
+        link_opts.review_threshold = m.review_threshold;
+    }
+    let outcome = athar_linkage::link(&link_records, &[], &link_opts, progress)
+        .map_err(|e| StoreError::Invalid(format!("linkage: {e}")))?;
+    let version = model_version(at, "fit");
+    let model_version_str =
+        Some(model.map_or_else(|| version.clone(), |_| format!("batch-{version}")));
+
+    // Which stored person each cluster joins: the person most of its stored records belong to.
+    let mut cluster_persons: HashMap<u32, BTreeMap<PersonId, u32>> = HashMap::new();
+    for (k, r) in existing.iter().enumerate() {
+        let c = outcome.clusters[n_new + k];
+        *cluster_persons
+            .entry(c)
+            .or_default()
+            .entry(r.person_id)
+            .or_default() += 1;
+    }
+    let mut best_person: HashMap<u32, PersonId> = HashMap::new();
+    for (c, persons) in &cluster_persons {
+        if let Some((&p, _)) = persons
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        {
+            best_person.insert(*c, p);
+        }
+    }
+    // Best probability of each new record with a stored record (for the placement's score).
+    let mut best_score: Vec<Option<f64>> = vec![None; n_new];
+    for p in &outcome.pairs {
+        let (i, j) = (p.left as usize, p.right as usize);
+        let (new, old) = if i < n_new && j >= n_new {
+            (i, j)
+        } else if j < n_new && i >= n_new {
+            (j, i)
+        } else {
+            continue;
+        };
+        if outcome.clusters[new] == outcome.clusters[old] {
+            let s = f64::from(p.probability);
+            if best_score[new].is_none_or(|b| s > b) {
+                best_score[new] = Some(s);
+            }
+        }
+    }
+    let mut new_person_of_cluster: HashMap<u32, u32> = HashMap::new();
+    let mut new_persons = 0u32;
+    let mut placements = Vec::with_capacity(n_new);
+    let mut joined_existing = 0u64;
+    for (i, score) in best_score.iter().enumerate() {
+        let c = outcome.clusters[i];
+        let placement = match best_person.get(&c) {
+            Some(&p) => {
+                joined_existing += 1;
+                Placement {
+                    person: PersonRef::Existing(p),
+                    model_version: model_version_str.clone(),
+                    score: *score,
+                    reason: "link band: joined a stored person".into(),
+                }
+            }
+            None => {
+                let k = *new_person_of_cluster.entry(c).or_insert_with(|| {
+                    new_persons += 1;
+                    new_persons - 1
+                });
+                Placement {
+                    person: PersonRef::New(k),
+                    model_version: model_version_str.clone(),
+                    score: None,
+                    reason: "new person (or linked within the list)".into(),
+                }
+            }
+        };
+        placements.push(placement);
+    }
+    // Review items: review-band pairs touching a new record whose records end up apart, and
+    // pairs that would merge two stored persons (never merged automatically).
+    let person_key = |idx: usize| -> (bool, i64) {
+        if idx < n_new {
+            match placements[idx].person {
+                PersonRef::Existing(p) => (true, p),
+                PersonRef::New(k) => (false, i64::from(k)),
+            }
+        } else {
+            (true, existing[idx - n_new].person_id)
+        }
+    };
+    let rec_ref = |idx: usize| -> RecordRef {
+        if idx < n_new {
+            RecordRef::New(idx as u32)
+        } else {
+            RecordRef::Existing(existing[idx - n_new].id)
+        }
+    };
+    let mut per_record: HashMap<usize, usize> = HashMap::new();
+    let mut reviews = Vec::new();
+    let mut pairs: Vec<_> = outcome.pairs.iter().collect();
+    pairs.sort_by(|a, b| b.probability.total_cmp(&a.probability));
+    for p in pairs {
+        let (i, j) = (p.left as usize, p.right as usize);
+        if i >= n_new && j >= n_new {
+            if person_key(i) == person_key(j) || outcome.clusters[i] != outcome.clusters[j] {
+                continue;
+            }
+        } else if person_key(i) == person_key(j) {
+            continue;
+        }
+        let band = outcome.model.band(f64::from(p.probability));
+        if band == Band::None {
+            continue;
+        }
+        let anchor = if i < n_new { i } else { j };
+        let count = per_record.entry(anchor).or_default();
+        if *count >= opts.max_reviews_per_record {
+            continue;
+        }
+        *count += 1;
+        let m = outcome.explain(p.left, p.right);
+        reviews.push(NewReview {
+            left: rec_ref(i),
+            right: rec_ref(j),
+            probability: m.probability,
+            explanation: serde_json::to_value(&m.explanation)
+                .map_err(|e| StoreError::Invalid(e.to_string()))?,
+            model_version: model_version_str.clone(),
+        });
+    }
+    let mut batch = WriteBatch::new(source, file);
+    batch.records = records;
+    batch.placements = placements;
+    batch.new_persons = new_persons;
+    batch.reviews = reviews;
+    let fitted_model = if model.is_none() {
+        Some(outcome.model)
+    } else {
+        None
+    };
+    Ok(ImportPlan {
+        batch,
+        fitted_model,
+        joined_existing,
+    })
+}
+
+/// The active model, if the store has one that this engine reads.
+pub async fn load_model<S: Store + ?Sized>(store: &S) -> Result<Option<(String, Model)>> {
+    match store.active_model().await? {
+        Some(saved) => {
+            let model = Model::from_json(&saved.json)
+                .map_err(|e| StoreError::Corrupt(format!("model {}: {e}", saved.version)))?;
+            Ok(Some((saved.version, model)))
+        }
+        None => Ok(None),
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportReport {
+    /// The write's outcome (ids, `already_imported`).
+    pub outcome: WriteOutcome,
+    /// Records that joined a stored person.
+    pub joined_existing: u64,
+    /// Review items queued.
+    pub reviews: u64,
+    /// New persons created.
+    pub new_persons: u64,
+}
+
+/// Imports a list: finds the stored candidates, plans with the batch path, writes atomically,
+/// and saves the fitted model when the store had none. Idempotent by the file's SHA-256.
+pub async fn import<S: Store + ?Sized>(
+    store: &S,
+    source: SourceInfo,
+    file: Option<FileInfo>,
+    incoming: &[Incoming],
+    opts: &MatchOptions,
+    change: &Change,
+    progress: &dyn Progress,
+) -> Result<ImportReport> {
+    if let Some(f) = &file
+        && let Some(found) = store.find_import(&f.sha256).await?
+    {
+        return Ok(ImportReport {
+            outcome: WriteOutcome {
+                source_id: 0,
+                import_id: Some(found.id),
+                already_imported: true,
+                record_ids: Vec::new(),
+                person_ids: Vec::new(),
+                records: found.records,
+            },
+            joined_existing: 0,
+            reviews: 0,
+            new_persons: 0,
+        });
+    }
+    let model = load_model(store).await?;
+    let existing = if model.is_some() || store.counts().await?.records > 0 {
+        let mut keys: Vec<i64> = incoming
+            .iter()
+            .flat_map(|inc| {
+                keys_of(&link_record(
+                    &inc.record,
+                    String::new(),
+                    &source.name,
+                    change.at,
+                ))
+            })
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let cap = model
+            .as_ref()
+            .map_or(opts.link.block_cap, |(_, m)| m.block_cap());
+        let mut found = Vec::new();
+        for chunk in keys.chunks(20_000) {
+            found.extend(store.candidates(chunk, cap).await?);
+        }
+        found.sort_by_key(|r| r.id);
+        found.dedup_by_key(|r| r.id);
+        found
+    } else {
+        Vec::new()
+    };
+    let plan = plan_import(
+        source,
+        file,
+        incoming,
+        &existing,
+        model.as_ref().map(|(_, m)| m),
+        opts,
+        change.at,
+        progress,
+    )?;
+    let reviews = plan.batch.reviews.len() as u64;
+    let new_persons = u64::from(plan.batch.new_persons);
+    let outcome = store.write_batch(&plan.batch, change).await?;
+    if let Some(m) = plan.fitted_model
+        && !outcome.already_imported
+    {
+        let version = plan
+            .batch
+            .placements
+            .iter()
+            .find_map(|p| p.model_version.clone());
+        let version = version.unwrap_or_else(|| model_version(change.at, "fit"));
+        store.save_model(&version, &m.to_json(), change).await?;
+    }
+    Ok(ImportReport {
+        outcome,
+        joined_existing: plan.joined_existing,
+        reviews,
+        new_persons,
+    })
+}
+
+/// What happened to one ingested record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IngestOutcome {
+    /// The new record's id.
+    pub record_id: RecordId,
+    /// The person it belongs to now.
+    pub person_id: PersonId,
+    /// `link` when it joined a stored person, `review` when candidates wait for a human (it
+    /// started a new person meanwhile), `none` when it started a new person.
+    pub band: Band,
+    /// Probability of the best candidate, if any.
+    pub best: Option<f64>,
+}
+
+/// Ingests one record (the web's report-missing and survivor-registration path): blocked,
+/// scored with the saved model against the stored candidates, placed, its review items queued —
+/// all in one transaction. Without a saved model, the record starts a new person.
+pub async fn ingest_one<S: Store + ?Sized>(
+    store: &S,
+    source: SourceInfo,
+    incoming: Incoming,
+    model: Option<&Model>,
+    opts: &MatchOptions,
+    change: &Change,
+) -> Result<IngestOutcome> {
+    let lr = link_record(&incoming.record, "n0".into(), &source.name, change.at);
+    let record = new_record(&incoming, &lr)?;
+    let mut batch = WriteBatch::new(source, None);
+    let mut band = Band::None;
+    let mut best = None;
+    let mut placement = Placement {
+        person: PersonRef::New(0),
+        model_version: None,
+        score: None,
+        reason: "new person".into(),
+    };
+    if let Some(model) = model {
+        let candidates = store.candidates(&record.keys, model.block_cap()).await?;
+        let cands: Vec<LinkRecord> = candidates
+            .iter()
+            .map(stored_link_record)
+            .collect::<Result<_>>()?;
+        let prepared = model.prepare(&lr);
+        let mut scored: Vec<(usize, athar_linkage::Match)> = cands
+            .iter()
+            .enumerate()
+            .map(|(k, c)| (k, model.score_prepared(&prepared, &model.prepare(c))))
+            .collect();
+        scored.sort_by(|a, b| b.1.probability.total_cmp(&a.1.probability));
+        let version = Some("saved".to_owned());
+        if let Some((k, m)) = scored.first() {
+            best = Some(m.probability);
+            if m.band == Band::Link {
+                band = Band::Link;
+                placement = Placement {
+                    person: PersonRef::Existing(candidates[*k].person_id),
+                    model_version: version.clone(),
+                    score: Some(m.probability),
+                    reason: "link band".into(),
+                };
+            }
+        }
+        let joined = match placement.person {
+            PersonRef::Existing(p) => Some(p),
+            PersonRef::New(_) => None,
+        };
+        for (k, m) in scored
+            .iter()
+            .filter(|(k, m)| m.band != Band::None && Some(candidates[*k].person_id) != joined)
+            .take(opts.max_reviews_per_record)
+        {
+            if band == Band::None {
+                band = Band::Review;
+            }
+            batch.reviews.push(NewReview {
+                left: RecordRef::Existing(candidates[*k].id),
+                right: RecordRef::New(0),
+                probability: m.probability,
+                explanation: serde_json::to_value(&m.explanation)
+                    .map_err(|e| StoreError::Invalid(e.to_string()))?,
+                model_version: version.clone(),
+            });
+        }
+    }
+    batch.new_persons = u32::from(matches!(placement.person, PersonRef::New(_)));
+    batch.records.push(record);
+    batch.placements.push(placement);
+    let outcome = store.write_batch(&batch, change).await?;
+    let record_id = outcome
+        .record_ids
+        .first()
+        .copied()
+        .ok_or_else(|| StoreError::Database("the write returned no record id".into()))?;
+    let person_id = match batch.placements[0].person {
+        PersonRef::Existing(p) => p,
+        PersonRef::New(_) => outcome
+            .person_ids
+            .first()
+            .copied()
+            .ok_or_else(|| StoreError::Database("the write returned no person id".into()))?,
+    };
+    Ok(IngestOutcome {
+        record_id,
+        person_id,
+        band,
+        best,
+    })
+}
+
+fn name_score(a: &str, b: &str) -> f64 {
+    f64::from(athar_names::compare_names(&athar_names::analyze(a), &athar_names::analyze(b)).score)
+}
+
+/// A person search: a name and optional details.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Query {
+    /// The name as typed (Arabic or Latin; given name, or the whole name).
+    pub name: String,
+    /// Father's name.
+    pub father: Option<String>,
+    /// Mother's name.
+    pub mother: Option<String>,
+    /// Birth year.
+    pub birth_year: Option<i32>,
+}
+
+/// One search result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    /// The person.
+    pub person_id: PersonId,
+    /// The best-matching record of that person.
+    pub record_id: RecordId,
+    /// Its display name.
+    pub display_name: String,
+    /// Its source.
+    pub source: String,
+    /// How alike (0–1).
+    pub score: f64,
+}
+
+/// Searches persons by name across scripts: the query becomes a record, its blocking keys find
+/// candidates, and each is scored on the name fields (the model's comparators when a model is
+/// saved; the names crate's comparison otherwise). One hit per person, best first.
+pub async fn search<S: Store + ?Sized>(
+    store: &S,
+    q: &Query,
+    model: Option<&Model>,
+    limit: usize,
+) -> Result<Vec<Hit>> {
+    let tokens: Vec<&str> = q.name.split_whitespace().collect();
+    let mut probes: Vec<LinkRecord> = Vec::new();
+    let base = LinkRecord {
+        father_name: q.father.clone().unwrap_or_default(),
+        mother_name: q.mother.clone().unwrap_or_default(),
+        birth_date: q
+            .birth_year
+            .map(athar_linkage::Date::year)
+            .unwrap_or_default(),
+        ..LinkRecord::default()
+    };
+    probes.push(LinkRecord {
+        full_name: q.name.clone(),
+        ..base.clone()
+    });
+    if let Some(first) = tokens.first() {
+        let mut r = LinkRecord {
+            first_name: (*first).to_owned(),
+            ..base.clone()
+        };
+        if tokens.len() > 1 {
+            r.family_name = tokens[tokens.len() - 1].to_owned();
+        }
+        probes.push(r);
+    }
+    let mut keys: Vec<i64> = probes
+        .iter()
+        .flat_map(|p| {
+            let mut k = keys_of(p);
+            k.extend(name_keys(p));
+            k
+        })
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let cap = model.map_or(2_000, |m| m.block_cap().max(2_000));
+    let candidates = store.candidates(&keys, cap).await?;
+    let mut best: HashMap<PersonId, Hit> = HashMap::new();
+    for c in &candidates {
+        let lr = stored_link_record(c)?;
+        let cand_name = if lr.full_name.is_empty() {
+            [
+                &lr.first_name,
+                &lr.father_name,
+                &lr.grandfather_name,
+                &lr.family_name,
+            ]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+        } else {
+            lr.full_name.clone()
+        };
+        let mut score = name_score(&q.name, &cand_name);
+        let mut parts = 1.0;
+        if let Some(f) = &q.father
+            && !lr.father_name.is_empty()
+        {
+            score += name_score(f, &lr.father_name);
+            parts += 1.0;
+        }
+        if let Some(m) = &q.mother
+            && !lr.mother_name.is_empty()
+        {
+            score += name_score(m, &lr.mother_name);
+            parts += 1.0;
+        }
+        let mut score = score / parts;
+        if let (Some(y), Some(cy)) = (q.birth_year, lr.birth_date.year) {
+            score *= match (y - cy).abs() {
+                0 => 1.0,
+                1 => 0.9,
+                2 => 0.75,
+                _ => 0.5,
+            };
+        }
+        let hit = Hit {
+            person_id: c.person_id,
+            record_id: c.id,
+            display_name: c.display_name.clone(),
+            source: c.source.clone(),
+            score,
+        };
+        match best.get(&c.person_id) {
+            Some(h) if h.score >= score => {}
+            _ => {
+                best.insert(c.person_id, hit);
+            }
+        }
+    }
+    let mut hits: Vec<Hit> = best.into_values().filter(|h| h.score >= 0.5).collect();
+    hits.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.person_id.cmp(&b.person_id))
+    });
+    hits.truncate(limit);
+    Ok(hits)
+}
+
+/// What `train` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrainReport {
+    /// The saved model's version.
+    pub version: String,
+    /// Records trained on.
+    pub records: u64,
+    /// Labels (caseworkers' judgements) used.
+    pub labels: u64,
+    /// Candidate pairs scored.
+    pub pairs_scored: u64,
+}
+
+/// Re-estimates the matching model from every stored record, with the caseworkers' judgements
+/// (review decisions, labels) as training labels, and saves it as the active model. Memberships
+/// are not changed: the new model scores the records that enter from now on.
+pub async fn train<S: Store + ?Sized>(
+    store: &S,
+    opts: &MatchOptions,
+    change: &Change,
+    progress: &dyn Progress,
+) -> Result<TrainReport> {
+    let mut records = Vec::new();
+    let mut index: HashMap<RecordId, usize> = HashMap::new();
+    let mut after = 0;
+    loop {
+        let page = store.records_page(after, 20_000).await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        for r in &page {
+            index.insert(r.id, records.len());
+            records.push(stored_link_record(r)?);
+        }
+    }
+    if records.len() < 2 {
+        return Err(StoreError::Invalid(
+            "the store needs at least two records to train on".into(),
+        ));
+    }
+    let labels: Vec<athar_linkage::Label> = store
+        .labels()
+        .await?
+        .iter()
+        .filter_map(|l| {
+            Some(athar_linkage::Label {
+                left: *index.get(&l.left_record_id)?,
+                right: *index.get(&l.right_record_id)?,
+                is_match: l.is_match,
+            })
+        })
+        .collect();
+    let outcome = athar_linkage::link(&records, &labels, &opts.link, progress)
+        .map_err(|e| StoreError::Invalid(format!("linkage: {e}")))?;
+    let version = model_version(change.at, "train");
+    store
+        .save_model(&version, &outcome.model.to_json(), change)
+        .await?;
+    Ok(TrainReport {
+        version,
+        records: records.len() as u64,
+        labels: labels.len() as u64,
+        pairs_scored: outcome.pairs_scored,
+    })
+}
