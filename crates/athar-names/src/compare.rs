@@ -157,6 +157,10 @@ const LONGS: u8 = gap::R_A | gap::R_I | gap::R_U;
 const QS: u8 = gap::Q_A | gap::Q_I | gap::Q_U;
 
 fn arabic_latin_gap(ar: u8, la: u8) -> f32 {
+    // A dropped word-initial vowel (Brahim, Smail): doubtful, not contradicting.
+    if ar & gap::CARRIER != 0 && la & QS == 0 {
+        return 0.25;
+    }
     if ar & gap::WILD != 0 {
         return 0.0;
     }
@@ -170,20 +174,26 @@ fn arabic_latin_gap(ar: u8, la: u8) -> f32 {
     }
 }
 
-fn gap_cost(sa: Script, ga: u8, sb: Script, gb: u8) -> f32 {
+fn gap_cost(sa: Script, ga: u8, sb: Script, gb: u8, internal: bool) -> f32 {
     match (sa == Script::Arabic, sb == Script::Arabic) {
         (true, true) => {
-            if (ga | gb) & gap::WILD != 0 || ga & LONGS == gb & LONGS {
-                0.0
-            } else {
+            let carrier = (ga | gb) & gap::CARRIER != 0 && (ga == 0 || gb == 0);
+            if carrier || ga & LONGS != gb & LONGS {
                 1.0
+            } else {
+                0.0
             }
         }
         (true, false) => arabic_latin_gap(ga, gb),
         (false, true) => arabic_latin_gap(gb, ga),
         (false, false) => {
             let (qa, qb) = (ga & QS, gb & QS);
-            if qa == 0 || qb == 0 || qa & qb != 0 {
+            if qa == 0 && qb == 0 {
+                0.0
+            } else if qa == 0 || qb == 0 {
+                // A vowel on one side only (Majd / Majid; Fatma / Fatima is attested).
+                if internal { 0.5 } else { 0.0 }
+            } else if qa & qb != 0 {
                 0.0
             } else {
                 1.0
@@ -192,14 +202,55 @@ fn gap_cost(sa: Script, ga: u8, sb: Script, gb: u8) -> f32 {
     }
 }
 
-/// Vowel-anchor penalty of two readings with skeletons of the same length (§4.4).
+/// A Latin word-final i/y (not e): the nisba or long ī (Husseini, Fadi), never an unwritten
+/// short vowel.
+fn latin_final_i(g: u8) -> bool {
+    g & gap::Q_I != 0 && g & (gap::Q_A | gap::WILD) == 0
+}
+
+/// Extra cost of the word-final gap: a final i against nothing (حسين / Husseini).
+fn final_gap_cost(sa: Script, ga: u8, sb: Script, gb: u8) -> f32 {
+    match (sa == Script::Arabic, sb == Script::Arabic) {
+        (true, false) if ga & (LONGS | gap::WILD) == 0 && latin_final_i(gb) => 1.0,
+        (false, true) if gb & (LONGS | gap::WILD) == 0 && latin_final_i(ga) => 1.0,
+        (false, false) if (ga == 0 && latin_final_i(gb)) || (gb == 0 && latin_final_i(ga)) => 1.0,
+        _ => 0.0,
+    }
+}
+
+/// Cost of two word endings (ة against a consonant, a bare final a against i …).
+fn end_cost(sa: Script, ea: u8, sb: Script, eb: u8) -> f32 {
+    use crate::skeleton::end::*;
+    let contradicts = |ar: u8, la: u8| match ar {
+        TA => !matches!(la, A | E | AH),
+        CONSONANT => matches!(la, A | I | U),
+        I => la == A,
+        _ => false,
+    };
+    let hit = match (sa == Script::Arabic, sb == Script::Arabic) {
+        (true, true) => (ea == TA) != (eb == TA),
+        (true, false) => contradicts(ea, eb),
+        (false, true) => contradicts(eb, ea),
+        (false, false) => matches!(
+            (ea, eb),
+            (A, CONSONANT | I) | (CONSONANT | I, A) | (I | U, CONSONANT) | (CONSONANT, I | U)
+        ),
+    };
+    if hit { 1.0 } else { 0.0 }
+}
+
+/// Vowel-anchor penalty of two readings with skeletons of the same length (§4.4), word
+/// endings included.
 pub fn vowel_penalty(sa: Script, a: &Key, sb: Script, b: &Key) -> f32 {
     let n = a.gaps().min(b.gaps());
     let mut p = 0.0;
     for i in 0..n {
-        p += gap_cost(sa, a.vowels.gap(i), sb, b.vowels.gap(i));
+        p += gap_cost(sa, a.vowels.gap(i), sb, b.vowels.gap(i), i > 0 && i + 1 < n);
     }
-    p
+    if n > 1 {
+        p += final_gap_cost(sa, a.vowels.gap(n - 1), sb, b.vowels.gap(n - 1));
+    }
+    p + end_cost(sa, a.end, sb, b.end)
 }
 
 fn is_particle(k: UnitKind) -> bool {
@@ -301,7 +352,20 @@ fn compare_simple(a: &Unit, b: &Unit) -> UnitMatch {
         m.vowel_penalty = best_eq.unwrap_or(0.0);
         return m;
     }
-    let pen_ok = |p: f32| if near_same { p <= 0.5 } else { p == 0.0 };
+    let both_latin = a.script != Script::Arabic && b.script != Script::Arabic;
+    // Compounds are long and distinctive; their stems are often spelled with a long vowel
+    // the Arabic does not write (الرحمن, Raḥmān).
+    let compound = !matches!(a.kind, UnitKind::Simple | UnitKind::Abbreviation)
+        || !matches!(b.kind, UnitKind::Simple | UnitKind::Abbreviation);
+    let pen_ok = |p: f32| {
+        if near_same {
+            p <= if both_latin { 1.0 } else { 0.5 }
+        } else if compound {
+            p <= 0.5
+        } else {
+            p == 0.0
+        }
+    };
     if let Some(p) = best_eq {
         if pen_ok(p) {
             let mut m = UnitMatch::new(Level::Skeleton, 0.92 - 0.1 * p, Reason::SameSkeleton);
@@ -320,7 +384,7 @@ fn compare_simple(a: &Unit, b: &Unit) -> UnitMatch {
     }
     if best_d.is_finite() {
         let limit = match min_len {
-            0..=2 => 0.3,
+            0..=2 => 0.4,
             3..=5 => 0.6,
             _ => 1.0,
         };

@@ -131,7 +131,20 @@ fn latin_special(c: char) -> Option<&'static str> {
         'ħ' => "h",
         'ı' => "i",
         'þ' => "th",
-        'ş' | 'ș' => "sh",
+        'ş' | 'ș' | 'š' => "sh",
+        'č' => "ch",
+        'ǧ' | 'ž' => "j",
+        'ḫ' | 'ẖ' => "kh",
+        'ṯ' => "th",
+        'ḏ' => "dh",
+        'ġ' => "gh",
+        // Long vowels of the scholarly schemes (ALA-LC, DIN, ISO: ā ī ū; ISO 233 and Kurdish
+        // Hawar: â î û ê) are kept long, so the vowel-anchor check can use them.
+        'ā' | 'â' => "aa",
+        'ī' | 'î' => "ii",
+        'ū' | 'û' => "uu",
+        'ē' | 'ê' => "ee",
+        'ō' | 'ô' => "oo",
         _ => return None,
     })
 }
@@ -283,6 +296,13 @@ pub fn tokens(s: &str) -> Vec<Token> {
         push_token(&mut out, &word[start..]);
     }
     out
+}
+
+impl Token {
+    /// True when this token was split out of a longer word (it is not a word of its own).
+    pub fn glued_to_word(&self) -> bool {
+        self.glued
+    }
 }
 
 fn push_token(out: &mut Vec<Token>, raw: &str) {

@@ -20,10 +20,14 @@ impl TermFrequencies {
         TermFrequencies::default()
     }
 
-    /// Counts one unit.
+    /// Counts one unit; a double given name (محمد خير) also counts each of its parts, so that
+    /// محمد stays common however it was written.
     pub fn add_unit(&mut self, u: &Unit) {
         *self.counts.entry(u.term_key()).or_insert(0) += 1;
         self.total += 1;
+        for p in &u.parts {
+            self.add_unit(p);
+        }
     }
 
     /// Counts every unit of a name.

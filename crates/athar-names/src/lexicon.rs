@@ -87,6 +87,8 @@ pub struct Group {
     pub key: String,
     /// Its Latin spellings as written in the table.
     pub latin: Vec<String>,
+    /// Skeletons and vowel signatures of the Arabic unit.
+    pub keys: Vec<crate::Key>,
 }
 
 /// The parsed variant table with its indexes.
@@ -125,6 +127,7 @@ impl Lexicon {
                 arabic: ar.to_string(),
                 key: unit.key.clone(),
                 latin: la.split('|').map(str::to_string).collect(),
+                keys: unit.keys.clone(),
             });
             push_unique(lex.by_arabic.entry(unit.key.clone()).or_default(), gid);
             for sp in la.split('|').filter(|s| !s.trim().is_empty()) {
@@ -179,6 +182,9 @@ impl Lexicon {
                 continue;
             };
             for (sp, g) in list {
+                if !self.vowels_fit(*g, unit) {
+                    continue;
+                }
                 let d = levenshtein(&unit.key, sp);
                 if d > limit {
                     continue;
@@ -193,6 +199,28 @@ impl Lexicon {
             }
         }
         out
+    }
+
+    /// False when the group's Arabic unit has this unit's skeleton but its long vowels rule
+    /// the spelling out (Sāmir cannot be سمير).
+    fn vowels_fit(&self, g: u16, unit: &Unit) -> bool {
+        let Some(group) = self.groups.get(usize::from(g)) else {
+            return false;
+        };
+        let mut comparable = false;
+        for ka in &group.keys {
+            for kb in &unit.keys {
+                if ka.skeleton.len() == kb.skeleton.len() {
+                    comparable = true;
+                    if crate::compare::vowel_penalty(crate::Script::Arabic, ka, unit.script, kb)
+                        < 0.5
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+        !comparable
     }
 
     /// The group id of an Arabic unit written as in the table, if any.

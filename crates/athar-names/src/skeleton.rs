@@ -76,6 +76,9 @@ pub mod gap {
     pub const LONG: u8 = 64;
     /// Arabic ʿayn / hamza / ta marbuta / initial alef: any vowel or none
     pub const WILD: u8 = 128;
+    /// Arabic gaps only (the Latin `Q_A` bit): a word-initial alef carrying the first vowel
+    /// (أحمد, إبراهيم), which a Latin spelling shows as a vowel.
+    pub const CARRIER: u8 = 1;
 }
 
 /// A consonant-class skeleton, packed (5 bits per class, first class in the low bits).
@@ -212,6 +215,27 @@ pub struct Key {
     pub skeleton: Skeleton,
     /// Vowel gaps around them.
     pub vowels: VowelSig,
+    /// How the word ends (see [`end`]).
+    pub end: u8,
+}
+
+/// Word-ending classes of a reading, compared by the vowel-anchor check: the feminine ة and
+/// the final long vowels separate names that share a skeleton (كنان / كنانة, مهدي / مهدية).
+pub mod end {
+    /// Ends in a consonant (or nothing known).
+    pub const CONSONANT: u8 = 0;
+    /// Arabic ة (or a final ه after two letters); Latin never has it.
+    pub const TA: u8 = 1;
+    /// Arabic final ا / ى; Latin a bare final a.
+    pub const A: u8 = 2;
+    /// Arabic final ي; Latin final i / y.
+    pub const I: u8 = 3;
+    /// Arabic final و; Latin final o / u.
+    pub const U: u8 = 4;
+    /// Latin final e (French mute e, Levantine -e for ة).
+    pub const E: u8 = 5;
+    /// Latin final -ah / -eh (ة, ح or ه).
+    pub const AH: u8 = 6;
 }
 
 impl Key {
@@ -236,6 +260,10 @@ impl Serialize for Key {
 pub struct KeyBuilder {
     classes: Vec<u8>,
     gaps: Vec<u8>,
+    /// Latin: mark a merged final gap when a dropped final h had no vowel after it.
+    latin: bool,
+    /// How the word ends (see [`end`]).
+    end: u8,
 }
 
 impl KeyBuilder {
@@ -244,6 +272,8 @@ impl KeyBuilder {
         KeyBuilder {
             classes: Vec::with_capacity(8),
             gaps: vec![0],
+            latin: false,
+            end: 0,
         }
     }
 
@@ -254,6 +284,8 @@ impl KeyBuilder {
         KeyBuilder {
             classes: c[..n].to_vec(),
             gaps,
+            latin: false,
+            end: k.end,
         }
     }
 
@@ -267,6 +299,11 @@ impl KeyBuilder {
         self.gaps.push(0);
     }
 
+    /// Marks the builder as Latin (see [`KeyBuilder::drop_final_h`]).
+    pub fn set_latin(&mut self) {
+        self.latin = true;
+    }
+
     /// Adds vowel bits to the current gap.
     pub fn vowel(&mut self, bits: u8) {
         if let Some(g) = self.gaps.last_mut() {
@@ -276,6 +313,8 @@ impl KeyBuilder {
 
     /// Appends another builder (the next part of a compound unit).
     pub fn append(&mut self, other: &KeyBuilder) {
+        self.latin |= other.latin;
+        self.end = other.end;
         let Some((first, rest)) = other.gaps.split_first() else {
             return;
         };
@@ -293,6 +332,10 @@ impl KeyBuilder {
             self.classes.pop();
             let last = self.gaps.pop().unwrap_or(0);
             self.vowel(last);
+            if self.latin && last == 0 {
+                // The vowel before a silent final h (Salih, Fatimah) is not word-final.
+                self.vowel(gap::WILD);
+            }
         }
     }
 
@@ -303,6 +346,7 @@ impl KeyBuilder {
         Key {
             skeleton: Skeleton::from_classes(&b.classes),
             vowels: VowelSig::from_gaps(&b.gaps),
+            end: b.end,
         }
     }
 }
@@ -311,14 +355,27 @@ impl KeyBuilder {
 pub fn arabic_builder(token: &str) -> KeyBuilder {
     use class::*;
     let mut b = KeyBuilder::new();
+    let chars: Vec<char> = token.chars().collect();
+    let n = chars.len();
+    b.end = match chars.last() {
+        Some('ة') => end::TA,
+        Some('ه') if n > 2 => end::TA,
+        Some('ا' | 'ى') => end::A,
+        Some('ء') if n > 2 && chars[n - 2] == 'ا' => end::A,
+        Some('ي') if n > 1 => end::I,
+        Some('و') if n > 1 => end::U,
+        _ => end::CONSONANT,
+    };
     for (i, c) in token.chars().enumerate() {
         let initial = i == 0;
         match c {
-            'ا' | 'ٱ' if initial => b.vowel(gap::WILD),
+            'ا' | 'ٱ' | 'أ' | 'إ' if initial => b.vowel(gap::WILD | gap::CARRIER),
             'أ' | 'إ' => b.vowel(gap::WILD),
             'ا' | 'ى' => b.vowel(gap::R_A),
             'آ' => b.vowel(gap::R_A | if initial { gap::WILD } else { 0 }),
-            'ء' | 'ؤ' | 'ئ' | 'ع' | 'ة' => b.vowel(gap::WILD),
+            'ء' | 'ع' | 'ة' => b.vowel(gap::WILD),
+            'ئ' => b.vowel(gap::WILD | gap::R_I),
+            'ؤ' => b.vowel(gap::WILD | gap::R_U),
             'و' if initial => b.class(W),
             'و' => b.vowel(gap::R_U),
             'ي' if initial => b.class(Y),
@@ -365,6 +422,21 @@ pub fn latin_profile_text(raw: &str, profile: Profile) -> String {
             (Profile::Turkic, 'ç' | 'Ç') => pre.push_str("ch"),
             (Profile::Turkic, 'c') if chars.get(i + 1) != Some(&'h') => pre.push('j'),
             (Profile::Turkic, 'x') => pre.push_str("kh"),
+            // Turkish v for و after a vowel (Derviş, Tevfik, Enver), final t for د (Ahmet,
+            // Halit, Cihat).
+            (Profile::Turkic, 'v') => pre.push('w'),
+            (Profile::Turkic, 't')
+                if i + 1 == chars.len()
+                    && i > 0
+                    && is_latin_vowel(chars[i - 1])
+                    && !chars[..i]
+                        .iter()
+                        .rev()
+                        .find(|c| !is_latin_vowel(**c))
+                        .is_some_and(|c| matches!(c, 'd' | 't')) =>
+            {
+                pre.push('d')
+            }
             (_, 'ğ') => {}
             (_, 'ẍ') => pre.push_str("gh"),
             _ => pre.push(c),
@@ -376,11 +448,21 @@ pub fn latin_profile_text(raw: &str, profile: Profile) -> String {
         .collect()
 }
 
+fn is_latin_vowel(c: char) -> bool {
+    matches!(
+        c,
+        'a' | 'e' | 'i' | 'o' | 'u' | 'ı' | 'ö' | 'ü' | 'â' | 'î' | 'û' | 'ê'
+    )
+}
+
 /// True when a token deserves the Turkic reading too.
 pub fn wants_turkic(raw: &str) -> bool {
     let b: Vec<char> = raw.chars().collect();
+    let n = b.len();
     b.iter().enumerate().any(|(i, &c)| {
         matches!(c, 'ç' | 'ş' | 'ğ' | 'ı' | 'ê' | 'î' | 'û' | 'x' | 'ö' | 'ü')
+            || c == 'v'
+            || (c == 't' && i + 1 == n && i > 0 && is_latin_vowel(b[i - 1]))
             || (c == 'c' && b.get(i + 1) != Some(&'h') && b.get(i + 1) != Some(&'k'))
             || (c == 'g' && matches!(b.get(i + 1), Some('e' | 'i' | 'y')))
     })
@@ -430,6 +512,17 @@ pub fn latin_builder(s: &str, profile: Profile) -> KeyBuilder {
     let b = s.as_bytes();
     let n = b.len();
     let mut k = KeyBuilder::new();
+    k.set_latin();
+    k.end = match b {
+        [.., v, b'h'] if matches!(v, b'a' | b'e') && n > 2 => end::AH,
+        [.., v, b'h'] if matches!(v, b'o' | b'u') && n > 2 => end::U,
+        [.., b'a'] => end::A,
+        [.., b'i', b'e'] => end::I,
+        [.., b'e'] => end::E,
+        [.., b'i' | b'y'] => end::I,
+        [.., b'o' | b'u' | b'w'] => end::U,
+        _ => end::CONSONANT,
+    };
     let mut gap_start: Option<usize> = None;
     let mut i = 0;
     let flush = |k: &mut KeyBuilder, gs: &mut Option<usize>, end: usize| {
@@ -441,6 +534,12 @@ pub fn latin_builder(s: &str, profile: Profile) -> KeyBuilder {
         let c = b[i];
         let nx = b.get(i + 1).copied().unwrap_or(0);
         let nx2 = b.get(i + 2).copied().unwrap_or(0);
+        // French "ou" before a vowel at the start is و (Oualid, Ouassim, Ouael).
+        if i == 0 && c == b'o' && nx == b'u' && matches!(nx2, b'a' | b'e' | b'i') {
+            k.class(W);
+            i += 2;
+            continue;
+        }
         let is_vowel =
             matches!(c, b'a' | b'e' | b'i' | b'o' | b'u') || (i > 0 && matches!(c, b'w' | b'y'));
         if is_vowel {

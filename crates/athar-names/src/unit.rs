@@ -111,13 +111,16 @@ pub fn hash64(s: &str) -> u64 {
 const DIN_FORMS: &[&str] = &[
     "din", "deen", "dine", "eddine", "eddin", "eddeen", "uddin", "uddine", "uddeen", "addin",
     "addine", "aldin", "aldine", "eldin", "eldine", "iddin", "iddine", "edine", "edin", "ddin",
-    "ddine", "ildin",
+    "ddine", "ildin", "ettin", "attin", "ittin", "uttin", "ettine",
 ];
 const GLUED_DIN: &[&str] = &[
     "eddine", "eddin", "eddeen", "uddine", "uddin", "uddeen", "addine", "addin", "iddine", "iddin",
-    "aldine", "aldin", "eldine", "eldin", "ildin", "edine", "edin", "ddine", "ddin",
+    "aldine", "aldin", "eldine", "eldin", "ildin", "edine", "edin", "ddine", "ddin", "ettine",
+    "ettin", "attin", "ittin", "uttin",
 ];
-const ALLAH_FORMS: &[&str] = &["allah", "alla", "ullah", "ulla", "ellah", "illah", "allāh"];
+const ALLAH_FORMS: &[&str] = &[
+    "allah", "alla", "ullah", "ulla", "ellah", "illah", "allaah", "ullaah", "ellaah",
+];
 
 /// The stem after a Latin abd-: a glued article `al`/`el`/`ul`… removed (Abdulaziz → aziz,
 /// Abdallah → lah); a sun-letter or linking vowel is left, it does not change the skeleton.
@@ -150,6 +153,13 @@ fn split_glued(t: &Token, out: &mut Vec<Token>) {
     for (k, piece) in out[start..].iter_mut().enumerate() {
         piece.glued = k > 0 || t.glued;
     }
+    // Alabdullah: the glued article stays an article of the compound after it.
+    if out.len() >= start + 2
+        && matches!(out[start].text.as_str(), "al" | "el")
+        && out[start + 1].text.starts_with("abd")
+    {
+        out[start + 1].glued = false;
+    }
 }
 
 fn split_glued_inner(t: &Token, out: &mut Vec<Token>) {
@@ -157,6 +167,11 @@ fn split_glued_inner(t: &Token, out: &mut Vec<Token>) {
     match t.script {
         Script::Arabic => {
             let n = text.chars().count();
+            if n >= 8 && text.starts_with("العبدال") {
+                out.push(tok("العبد", Script::Arabic));
+                out.push(tok(&text["العبد".len()..], Script::Arabic));
+                return;
+            }
             if n >= 7 && text.starts_with("عبدال") {
                 out.push(tok("عبد", Script::Arabic));
                 out.push(tok(&text["عبد".len()..], Script::Arabic));
@@ -176,6 +191,17 @@ fn split_glued_inner(t: &Token, out: &mut Vec<Token>) {
             }
         }
         Script::Latin if text.is_ascii() => {
+            // A glued article before abd- (Alabdullah): the article, then the compound.
+            for art in ["al", "el"] {
+                if let Some(rest) = text.strip_prefix(art)
+                    && rest.len() >= 6
+                    && rest.starts_with("abd")
+                {
+                    out.push(tok(art, Script::Latin));
+                    split_glued(&tok(rest, Script::Latin), out);
+                    return;
+                }
+            }
             if text.len() >= 6
                 && text.starts_with("abd")
                 && !matches!(text, "abdou" | "abdoun" | "abdouh" | "abduh" | "abdeh")
@@ -201,7 +227,7 @@ fn split_glued_inner(t: &Token, out: &mut Vec<Token>) {
             for pre in ["abou", "abu"] {
                 if let Some(rest) = text.strip_prefix(pre)
                     && rest.len() >= 3
-                    && !is_vowel(rest.as_bytes()[0])
+                    && rest.bytes().any(|c| !is_vowel(c))
                 {
                     out.push(tok(pre, Script::Latin));
                     out.push(tok(rest, Script::Latin));
@@ -233,7 +259,7 @@ fn prefix_particle(t: &Token) -> Option<Particle> {
     let s = t.text.as_str();
     Some(match t.script {
         Script::Arabic => match s {
-            "عبد" => Particle::Abd,
+            "عبد" | "العبد" => Particle::Abd,
             "أبو" | "ابو" => Particle::Abu,
             "أم" | "ام" => Particle::Umm,
             "بن" | "ابن" | "بنت" => Particle::Bin,
@@ -333,7 +359,7 @@ fn drafts(toks: &[Token]) -> Vec<Draft> {
     let mut pending_article: Option<Token> = None;
     while i < n {
         let t = &toks[i];
-        if is_article(t) && i + 1 < n {
+        if is_article(t) && i + 1 < n && !toks[i + 1].glued_to_word() {
             pending_article = Some(t.clone());
             i += 1;
             continue;
@@ -480,8 +506,13 @@ fn finish(d: Draft, lexicon: bool) -> Unit {
         } else if d.kind == UnitKind::Abbreviation {
             key.push_str("محمد");
         } else {
-            for t in &d.toks[skip_lead..] {
-                key.extend(t.text.chars().map(fold_arabic_k));
+            for (k, t) in d.toks[skip_lead..].iter().enumerate() {
+                let text = if k == 0 {
+                    arabic_article_stem(&t.text).unwrap_or(&t.text)
+                } else {
+                    &t.text
+                };
+                key.extend(text.chars().map(fold_arabic_k));
             }
         }
     } else {
