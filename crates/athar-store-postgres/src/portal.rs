@@ -145,10 +145,19 @@ impl PortalStore for PgStore {
                     let status = CaseStatus::from_code(&status).ok_or_else(|| {
                         backend(format!("case {case_id} has unknown status {status}"))
                     })?;
-                    Ok(SharedUpdate { at_unix, status, message })
+                    Ok(SharedUpdate {
+                        at_unix,
+                        status,
+                        message,
+                    })
                 })
                 .collect::<Result<Vec<_>, PortalError>>()?;
-            Ok(Some(CaseView { case_id, kind, opened_unix, updates }))
+            Ok(Some(CaseView {
+                case_id,
+                kind,
+                opened_unix,
+                updates,
+            }))
         })
     }
 
@@ -185,13 +194,17 @@ mod tests {
     /// no PostgreSQL to test (scripts/test and CI always set it, and then it must connect).
     #[tokio::test]
     async fn passes_the_portal_conformance_check() {
-        let Ok(url) = std::env::var("ATHAR_TEST_DATABASE_URL") else { return };
+        let Ok(url) = std::env::var("ATHAR_TEST_DATABASE_URL") else {
+            return;
+        };
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .subsec_nanos();
         let schema = format!("portal_test_{}_{nanos}", std::process::id());
         let store = PgStore::open(&url, Some(&schema)).await.unwrap();
-        athar_store::portal::check_portal_store(&store).await.unwrap();
+        athar_store::portal::check_portal_store(&store)
+            .await
+            .unwrap();
     }
 }

@@ -20,7 +20,11 @@ impl PortalStore for SqliteStore {
         fresh: &'a str,
     ) -> BoxFuture<'a, Result<String, PortalError>> {
         Box::pin(async move {
-            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(backend)?;
+            let mut tx = self
+                .pool
+                .begin_with("BEGIN IMMEDIATE")
+                .await
+                .map_err(backend)?;
             sqlx::query(
                 "INSERT INTO portal_references (person_id, reference) VALUES (?1, ?2)
                  ON CONFLICT (person_id) DO NOTHING",
@@ -69,7 +73,11 @@ impl PortalStore for SqliteStore {
 
     fn open_case<'a>(&'a self, case: &'a NewCase) -> BoxFuture<'a, Result<i64, PortalError>> {
         Box::pin(async move {
-            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(backend)?;
+            let mut tx = self
+                .pool
+                .begin_with("BEGIN IMMEDIATE")
+                .await
+                .map_err(backend)?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO portal_cases (kind, record_id, code_hash, reporter_contact, opened_unix)
                  VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
@@ -145,10 +153,19 @@ impl PortalStore for SqliteStore {
                     let status = CaseStatus::from_code(&status).ok_or_else(|| {
                         backend(format!("case {case_id} has unknown status {status}"))
                     })?;
-                    Ok(SharedUpdate { at_unix, status, message })
+                    Ok(SharedUpdate {
+                        at_unix,
+                        status,
+                        message,
+                    })
                 })
                 .collect::<Result<Vec<_>, PortalError>>()?;
-            Ok(Some(CaseView { case_id, kind, opened_unix, updates }))
+            Ok(Some(CaseView {
+                case_id,
+                kind,
+                opened_unix,
+                updates,
+            }))
         })
     }
 
@@ -186,6 +203,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("portal.db").display());
         let store = SqliteStore::open(&url, true).await.unwrap();
-        athar_store::portal::check_portal_store(&store).await.unwrap();
+        athar_store::portal::check_portal_store(&store)
+            .await
+            .unwrap();
     }
 }

@@ -253,8 +253,10 @@ pub trait PortalStore: Send + Sync {
     ) -> BoxFuture<'a, Result<String, PortalError>>;
 
     /// Appends one entry to the public search log.
-    fn log_search<'a>(&'a self, entry: &'a SearchLogEntry)
-    -> BoxFuture<'a, Result<(), PortalError>>;
+    fn log_search<'a>(
+        &'a self,
+        entry: &'a SearchLogEntry,
+    ) -> BoxFuture<'a, Result<(), PortalError>>;
 
     /// Opens a case with its first shared update ("received"); returns the case's id.
     fn open_case<'a>(&'a self, case: &'a NewCase) -> BoxFuture<'a, Result<i64, PortalError>>;
@@ -284,11 +286,26 @@ pub async fn check_portal_store(store: &dyn PortalStore) -> Result<(), String> {
         if ok { Ok(()) } else { Err(what.to_string()) }
     }
     let err = |e: PortalError| e.to_string();
-    let r1 = store.public_reference("p-1", "R-AAAAA-AAAAA").await.map_err(err)?;
-    let r2 = store.public_reference("p-1", "R-BBBBB-BBBBB").await.map_err(err)?;
-    ensure(r1 == "R-AAAAA-AAAAA" && r2 == r1, "a person's reference is stable")?;
-    let r3 = store.public_reference("p-2", "R-CCCCC-CCCCC").await.map_err(err)?;
-    ensure(r3 == "R-CCCCC-CCCCC", "another person gets its own reference")?;
+    let r1 = store
+        .public_reference("p-1", "R-AAAAA-AAAAA")
+        .await
+        .map_err(err)?;
+    let r2 = store
+        .public_reference("p-1", "R-BBBBB-BBBBB")
+        .await
+        .map_err(err)?;
+    ensure(
+        r1 == "R-AAAAA-AAAAA" && r2 == r1,
+        "a person's reference is stable",
+    )?;
+    let r3 = store
+        .public_reference("p-2", "R-CCCCC-CCCCC")
+        .await
+        .map_err(err)?;
+    ensure(
+        r3 == "R-CCCCC-CCCCC",
+        "another person gets its own reference",
+    )?;
 
     let hash = "ab".repeat(32);
     let case = NewCase {
@@ -307,14 +324,37 @@ pub async fn check_portal_store(store: &dyn PortalStore) -> Result<(), String> {
         message: Some("نراجع بلاغك".into()),
     };
     store.share_update(id, &update).await.map_err(err)?;
-    ensure(store.share_update(id + 1000, &update).await.is_err(), "no update for a missing case")?;
-    let view = store.find_case(&hash).await.map_err(err)?.ok_or("case not found by its hash")?;
-    ensure(view.case_id == id && view.kind == ReportKind::Survivor, "case identity")?;
+    ensure(
+        store.share_update(id + 1000, &update).await.is_err(),
+        "no update for a missing case",
+    )?;
+    let view = store
+        .find_case(&hash)
+        .await
+        .map_err(err)?
+        .ok_or("case not found by its hash")?;
+    ensure(
+        view.case_id == id && view.kind == ReportKind::Survivor,
+        "case identity",
+    )?;
     ensure(view.opened_unix == 1_800_000_000, "opening time")?;
-    ensure(view.updates.len() == 2, "the received update and the shared one")?;
-    ensure(view.updates[0].status == CaseStatus::Received, "first update is received")?;
+    ensure(
+        view.updates.len() == 2,
+        "the received update and the shared one",
+    )?;
+    ensure(
+        view.updates[0].status == CaseStatus::Received,
+        "first update is received",
+    )?;
     ensure(view.updates[1] == update, "shared update round-trips")?;
-    ensure(store.find_case(&"cd".repeat(32)).await.map_err(err)?.is_none(), "unknown hash")?;
+    ensure(
+        store
+            .find_case(&"cd".repeat(32))
+            .await
+            .map_err(err)?
+            .is_none(),
+        "unknown hash",
+    )?;
 
     let tip = NewTip {
         about_person: None,

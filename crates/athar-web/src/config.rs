@@ -23,11 +23,15 @@ impl IpNet {
         let ip = canonical(ip);
         match (self.addr, ip) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u32::from(net) & mask == u32::from(ip) & mask
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u128::from(net) & mask == u128::from(ip) & mask
             }
             _ => false,
@@ -95,8 +99,14 @@ impl Default for WebConfig {
     fn default() -> Self {
         WebConfig {
             trusted_proxies: Vec::new(),
-            general_limit: Limit { period: Duration::from_millis(500), burst: 60 },
-            strict_limit: Limit { period: Duration::from_secs(6), burst: 10 },
+            general_limit: Limit {
+                period: Duration::from_millis(500),
+                burst: 60,
+            },
+            strict_limit: Limit {
+                period: Duration::from_secs(6),
+                burst: 10,
+            },
             body_limit: 16 * 1024,
             secure_cookies: false,
             organization_contact: "Athar demo office — +000 000 0000 — contact@example.org"

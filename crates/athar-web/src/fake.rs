@@ -1,15 +1,17 @@
-//! [`MemoryPortal`]: an in-memory [`PortalStore`] for the web tier's own tests and snapshots.
+//! [`MemoryPortal`]: an in-memory [`PortalStore`] and [`Registry`] for the web tier's own tests
+//! and snapshots.
 //! It matches names by simple folding; the real stores match names with `athar-names`.
 //! Not for production: nothing survives a restart.
 
 use std::sync::Mutex;
 
 use athar_store::portal::{
-    BoxFuture, CaseStatus, CaseView, NewReport, NewTip, PortalError, PortalStore, PublicCandidate,
-    PublicQuery, ReportReceipt, SearchLogEntry, SharedUpdate,
+    BoxFuture, CaseStatus, CaseView, NewCase, NewReport, NewTip, PortalError, PortalStore,
+    PublicCandidate, PublicQuery, SearchLogEntry, SharedUpdate,
 };
 
 use crate::portal::matching::fold_name;
+use crate::registry::Registry;
 
 /// Everything the fake holds, open for tests to inspect.
 #[derive(Debug, Default)]
@@ -20,12 +22,12 @@ pub struct MemoryData {
     pub references: Vec<(String, String)>,
     /// The search log.
     pub searches: Vec<SearchLogEntry>,
-    /// Reports received.
+    /// Reports received (the records they became).
     pub reports: Vec<NewReport>,
     /// Tips received.
     pub tips: Vec<NewTip>,
-    /// Cases: code hash and view.
-    pub cases: Vec<(String, CaseView)>,
+    /// Cases as opened, and as their code's holder sees them.
+    pub cases: Vec<(NewCase, CaseView)>,
 }
 
 /// An in-memory portal store.
@@ -38,7 +40,12 @@ pub struct MemoryPortal {
 impl MemoryPortal {
     /// A store holding `records`.
     pub fn with_records(records: Vec<PublicCandidate>) -> MemoryPortal {
-        MemoryPortal { data: Mutex::new(MemoryData { records, ..Default::default() }) }
+        MemoryPortal {
+            data: Mutex::new(MemoryData {
+                records,
+                ..Default::default()
+            }),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, MemoryData> {
@@ -54,11 +61,16 @@ impl MemoryPortal {
 fn whole_name(c: &PublicCandidate) -> String {
     match &c.full_name {
         Some(n) => n.clone(),
-        None => [&c.first_name, &c.father_name, &c.grandfather_name, &c.family_name]
-            .iter()
-            .filter_map(|x| x.as_deref())
-            .collect::<Vec<_>>()
-            .join(" "),
+        None => [
+            &c.first_name,
+            &c.father_name,
+            &c.grandfather_name,
+            &c.family_name,
+        ]
+        .iter()
+        .filter_map(|x| x.as_deref())
+        .collect::<Vec<_>>()
+        .join(" "),
     }
 }
 
@@ -66,15 +78,22 @@ fn whole_name(c: &PublicCandidate) -> String {
 /// first word is the given name.
 fn name_matches(asked: &str, c: &PublicCandidate) -> bool {
     let asked = fold_name(asked);
-    let words: Vec<String> = fold_name(&whole_name(c)).split(' ').map(str::to_string).collect();
+    let words: Vec<String> = fold_name(&whole_name(c))
+        .split(' ')
+        .map(str::to_string)
+        .collect();
     let mut asked_words = asked.split(' ');
-    let first_ok = asked_words
-        .next()
-        .is_some_and(|w| c.first_name.as_deref().map(fold_name).is_some_and(|f| f == w) || words.first().is_some_and(|f| f == w));
+    let first_ok = asked_words.next().is_some_and(|w| {
+        c.first_name
+            .as_deref()
+            .map(fold_name)
+            .is_some_and(|f| f == w)
+            || words.first().is_some_and(|f| f == w)
+    });
     first_ok && asked.split(' ').all(|w| words.iter().any(|x| x == w))
 }
 
-impl PortalStore for MemoryPortal {
+impl Registry for MemoryPortal {
     fn public_candidates<'a>(
         &'a self,
         query: &'a PublicQuery,
@@ -92,6 +111,19 @@ impl PortalStore for MemoryPortal {
         })
     }
 
+    fn ingest_report<'a>(
+        &'a self,
+        report: &'a NewReport,
+    ) -> BoxFuture<'a, Result<i64, PortalError>> {
+        Box::pin(async move {
+            let mut d = self.lock();
+            d.reports.push(report.clone());
+            Ok(d.reports.len() as i64)
+        })
+    }
+}
+
+impl PortalStore for MemoryPortal {
     fn public_reference<'a>(
         &'a self,
         person_id: &'a str,
@@ -102,38 +134,38 @@ impl PortalStore for MemoryPortal {
             if let Some((_, r)) = d.references.iter().find(|(p, _)| p == person_id) {
                 return Ok(r.clone());
             }
-            d.references.push((person_id.to_string(), fresh.to_string()));
+            d.references
+                .push((person_id.to_string(), fresh.to_string()));
             Ok(fresh.to_string())
         })
     }
 
-    fn log_search<'a>(&'a self, entry: &'a SearchLogEntry) -> BoxFuture<'a, Result<(), PortalError>> {
+    fn log_search<'a>(
+        &'a self,
+        entry: &'a SearchLogEntry,
+    ) -> BoxFuture<'a, Result<(), PortalError>> {
         Box::pin(async move {
             self.lock().searches.push(entry.clone());
             Ok(())
         })
     }
 
-    fn submit_report<'a>(
-        &'a self,
-        report: &'a NewReport,
-    ) -> BoxFuture<'a, Result<ReportReceipt, PortalError>> {
+    fn open_case<'a>(&'a self, case: &'a NewCase) -> BoxFuture<'a, Result<i64, PortalError>> {
         Box::pin(async move {
             let mut d = self.lock();
-            d.reports.push(report.clone());
             let case_id = d.cases.len() as i64 + 1;
             let view = CaseView {
                 case_id,
-                kind: report.kind,
-                opened_unix: report.at_unix,
+                kind: case.kind,
+                opened_unix: case.at_unix,
                 updates: vec![SharedUpdate {
-                    at_unix: report.at_unix,
+                    at_unix: case.at_unix,
                     status: CaseStatus::Received,
                     message: None,
                 }],
             };
-            d.cases.push((report.code_hash.clone(), view));
-            Ok(ReportReceipt { record_id: format!("web-{case_id}"), case_id })
+            d.cases.push((case.clone(), view));
+            Ok(case_id)
         })
     }
 
@@ -150,7 +182,12 @@ impl PortalStore for MemoryPortal {
         code_hash: &'a str,
     ) -> BoxFuture<'a, Result<Option<CaseView>, PortalError>> {
         Box::pin(async move {
-            Ok(self.lock().cases.iter().find(|(h, _)| h == code_hash).map(|(_, v)| v.clone()))
+            Ok(self
+                .lock()
+                .cases
+                .iter()
+                .find(|(c, _)| c.code_hash == code_hash)
+                .map(|(_, v)| v.clone()))
         })
     }
 

@@ -159,8 +159,10 @@ impl Tr {
 
     /// The message `key` with string arguments.
     pub fn t_args(&self, key: &str, args: &[(&'static str, String)]) -> String {
-        let map: HashMap<Cow<'static, str>, FluentValue> =
-            args.iter().map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(v.clone()))).collect();
+        let map: HashMap<Cow<'static, str>, FluentValue> = args
+            .iter()
+            .map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(v.clone())))
+            .collect();
         match LOCALES.try_lookup_with_args(self.lang.id(), key, &map) {
             Some(s) => s,
             None => {
@@ -175,7 +177,10 @@ impl Tr {
     pub fn count(&self, key: &str, n: u64) -> String {
         self.t_args(
             key,
-            &[("n", self.number(n)), ("category", plural_category(self.lang, n).to_string())],
+            &[
+                ("n", self.number(n)),
+                ("category", plural_category(self.lang, n).to_string()),
+            ],
         )
     }
 
@@ -188,7 +193,7 @@ impl Tr {
         };
         let mut out = String::with_capacity(digits.len() * 2);
         for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 out.push(sep);
             }
             out.push(c);
@@ -259,19 +264,25 @@ impl Tr {
 
 /// Every message key of a language's catalogue files (for the catalogue tests).
 pub fn catalogue_keys(lang: Lang) -> Vec<String> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("locales").join(lang.code());
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("locales")
+        .join(lang.code());
     let mut keys = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return keys };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return keys;
+    };
     let mut files: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
     files.sort();
     for path in files {
-        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
         for line in text.lines() {
             let first = line.chars().next();
-            if first.is_some_and(|c| c.is_ascii_alphabetic()) {
-                if let Some((key, _)) = line.split_once('=') {
-                    keys.push(key.trim().to_string());
-                }
+            if first.is_some_and(|c| c.is_ascii_alphabetic())
+                && let Some((key, _)) = line.split_once('=')
+            {
+                keys.push(key.trim().to_string());
             }
         }
     }
@@ -345,12 +356,50 @@ mod tests {
         let en = catalogue_keys(Lang::En);
         assert!(!en.is_empty());
         assert_eq!(ar, en);
-        for key in &en {
-            for lang in Lang::ALL {
-                let text = Tr::new(lang).t_args(key, &[("n", "1".into()), ("category", "one".into())]);
-                assert_ne!(&text, key, "{key} does not resolve in {lang:?}");
+        for lang in Lang::ALL {
+            for (key, vars) in catalogue_messages(lang) {
+                let args: Vec<(&'static str, String)> = vars
+                    .iter()
+                    .map(|v| {
+                        let name: &'static str = Box::leak(v.clone().into_boxed_str());
+                        let value = if v == "category" { "other" } else { "1" };
+                        (name, value.to_string())
+                    })
+                    .collect();
+                let text = Tr::new(lang).t_args(&key, &args);
+                assert_ne!(text, key, "{key} does not resolve in {lang:?}");
             }
         }
+    }
+
+    /// Each message of a language's catalogue with the `$variables` it uses.
+    fn catalogue_messages(lang: Lang) -> Vec<(String, Vec<String>)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("locales")
+            .join(lang.code());
+        let mut out: Vec<(String, Vec<String>)> = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for line in text.lines() {
+                if line.starts_with(|c: char| c.is_ascii_alphabetic())
+                    && let Some((key, _)) = line.split_once('=')
+                {
+                    out.push((key.trim().to_string(), Vec::new()));
+                }
+                if let Some((_, vars)) = out.last_mut() {
+                    for part in line.split('$').skip(1) {
+                        let name: String = part
+                            .chars()
+                            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+                            .collect();
+                        if !name.is_empty() && !vars.contains(&name) {
+                            vars.push(name);
+                        }
+                    }
+                }
+            }
+        }
+        out
     }
 
     #[test]

@@ -31,7 +31,11 @@ pub struct Chrome {
 impl Chrome {
     /// The frame of page `here` in `lang`.
     pub fn new(lang: Lang, here: &'static str, csrf: String) -> Chrome {
-        Chrome { tr: Tr::new(lang), here, csrf }
+        Chrome {
+            tr: Tr::new(lang),
+            here,
+            csrf,
+        }
     }
 
     /// A link to page `path` in this language.

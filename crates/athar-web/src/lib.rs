@@ -13,6 +13,7 @@
 //! - [`error`]: [`WebError`], one stable error code per failure, rendered translated, never
 //!   with a stack trace or SQL.
 //! - [`portal`]: the public pages (search, report, survivor, tip, follow).
+//! - [`registry`]: what the portal asks of the registry (search candidates, storing a report).
 //! - [`console`], [`api`]: the caseworker console and the JSON API (issue 7).
 //! - [`server`]: [`router`] and [`serve_with_listener`], used by `athar serve` and by tests.
 //!
@@ -27,6 +28,7 @@ pub mod i18n;
 pub mod layout;
 pub mod portal;
 pub mod ratelimit;
+pub mod registry;
 pub mod security;
 pub mod server;
 pub mod state;

@@ -28,7 +28,9 @@ pub struct ClientKeyExtractor {
 impl ClientKeyExtractor {
     /// An extractor that believes forwarding headers only from these proxies.
     pub fn new(trusted: Vec<IpNet>) -> Self {
-        ClientKeyExtractor { trusted: Arc::new(trusted) }
+        ClientKeyExtractor {
+            trusted: Arc::new(trusted),
+        }
     }
 
     fn is_trusted(&self, ip: IpAddr) -> bool {
@@ -65,7 +67,13 @@ fn forwarded_chain(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
     let xff: Vec<Option<IpAddr>> = headers
         .get_all("x-forwarded-for")
         .iter()
-        .flat_map(|v| v.to_str().unwrap_or("\u{0}").split(',').map(str::to_string).collect::<Vec<_>>())
+        .flat_map(|v| {
+            v.to_str()
+                .unwrap_or("\u{0}")
+                .split(',')
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
         .map(|s| parse_addr(s.trim()))
         .collect();
     if !xff.is_empty() {
@@ -74,13 +82,20 @@ fn forwarded_chain(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
     headers
         .get_all("forwarded")
         .iter()
-        .flat_map(|v| v.to_str().unwrap_or("\u{0}").split(',').map(str::to_string).collect::<Vec<_>>())
+        .flat_map(|v| {
+            v.to_str()
+                .unwrap_or("\u{0}")
+                .split(',')
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
         .map(|element| {
             element
                 .split(';')
                 .find_map(|pair| {
                     let (k, v) = pair.trim().split_once('=')?;
-                    k.eq_ignore_ascii_case("for").then(|| v.trim().trim_matches('"').to_string())
+                    k.eq_ignore_ascii_case("for")
+                        .then(|| v.trim().trim_matches('"').to_string())
                 })
                 .and_then(|v| parse_addr(&v))
         })
@@ -162,14 +177,33 @@ mod tests {
     /// One row: trusted proxies, peer, headers, expected key.
     fn check(trusted: &[&str], peer: &str, hs: &[(&'static str, &str)], want: &str) {
         let ex = ClientKeyExtractor::new(trusted.iter().map(|s| s.parse().unwrap()).collect());
-        assert_eq!(ex.resolve(ip(peer), &headers(hs)), ip(want), "{trusted:?} {peer} {hs:?}");
+        assert_eq!(
+            ex.resolve(ip(peer), &headers(hs)),
+            ip(want),
+            "{trusted:?} {peer} {hs:?}"
+        );
     }
 
     #[test]
     fn headers_from_untrusted_peers_are_ignored() {
-        check(&[], "203.0.113.7", &[("x-forwarded-for", "1.1.1.1")], "203.0.113.7");
-        check(&["10.0.0.0/8"], "203.0.113.7", &[("x-forwarded-for", "1.1.1.1")], "203.0.113.7");
-        check(&[], "203.0.113.7", &[("forwarded", "for=1.1.1.1")], "203.0.113.7");
+        check(
+            &[],
+            "203.0.113.7",
+            &[("x-forwarded-for", "1.1.1.1")],
+            "203.0.113.7",
+        );
+        check(
+            &["10.0.0.0/8"],
+            "203.0.113.7",
+            &[("x-forwarded-for", "1.1.1.1")],
+            "203.0.113.7",
+        );
+        check(
+            &[],
+            "203.0.113.7",
+            &[("forwarded", "for=1.1.1.1")],
+            "203.0.113.7",
+        );
     }
 
     #[test]
@@ -192,13 +226,19 @@ mod tests {
         check(
             &["10.0.0.0/8"],
             "10.0.0.2",
-            &[("x-forwarded-for", "6.6.6.6"), ("x-forwarded-for", "198.51.100.4")],
+            &[
+                ("x-forwarded-for", "6.6.6.6"),
+                ("x-forwarded-for", "198.51.100.4"),
+            ],
             "198.51.100.4",
         );
         check(
             &["127.0.0.1"],
             "127.0.0.1",
-            &[("forwarded", "for=6.6.6.6, for=\"[2001:db8::1]:443\";proto=https")],
+            &[(
+                "forwarded",
+                "for=6.6.6.6, for=\"[2001:db8::1]:443\";proto=https",
+            )],
             "2001:db8::",
         );
     }
@@ -210,7 +250,12 @@ mod tests {
 
     #[test]
     fn garbage_stops_the_walk() {
-        check(&["10.0.0.0/8"], "10.0.0.2", &[("x-forwarded-for", "6.6.6.6, junk")], "10.0.0.2");
+        check(
+            &["10.0.0.0/8"],
+            "10.0.0.2",
+            &[("x-forwarded-for", "6.6.6.6, junk")],
+            "10.0.0.2",
+        );
     }
 
     #[test]

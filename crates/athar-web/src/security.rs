@@ -48,11 +48,17 @@ fn cookie_token(headers: &HeaderMap) -> Option<String> {
 /// the response then sets) and puts it in the request's extensions for the templates.
 pub async fn csrf_cookie(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let existing = cookie_token(req.headers());
-    let token = existing.clone().unwrap_or_else(|| hex::encode(state.random_bytes(16)));
+    let token = existing
+        .clone()
+        .unwrap_or_else(|| hex::encode(state.random_bytes(16)));
     req.extensions_mut().insert(CsrfToken(token.clone()));
     let mut response = next.run(req).await;
     if existing.is_none() {
-        let secure = if state.config.secure_cookies { "; Secure" } else { "" };
+        let secure = if state.config.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        };
         let cookie = format!("{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}");
         if let Ok(v) = HeaderValue::from_str(&cookie) {
             response.headers_mut().append(SET_COOKIE, v);
@@ -71,15 +77,15 @@ pub fn verify_form_token(headers: &HeaderMap, submitted: &str) -> Result<(), Web
         return Err(WebError::Forbidden);
     }
     let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
-    if diff == 0 { Ok(()) } else { Err(WebError::Forbidden) }
+    if diff == 0 {
+        Ok(())
+    } else {
+        Err(WebError::Forbidden)
+    }
 }
 
 /// Middleware: the security headers of every response.
-pub async fn security_headers(
-    State(state): State<AppState>,
-    req: Request,
-    next: Next,
-) -> Response {
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let is_get = req.method() == Method::GET || req.method() == Method::HEAD;
     let mut response = next.run(req).await;
     let h = response.headers_mut();
@@ -92,7 +98,11 @@ pub async fn security_headers(
     set(h, "x-frame-options", "DENY");
     set(h, "cross-origin-opener-policy", "same-origin");
     set(h, "cross-origin-resource-policy", "same-origin");
-    set(h, "permissions-policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()");
+    set(
+        h,
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+    );
     if state.config.secure_cookies {
         set(h, "strict-transport-security", "max-age=63072000");
     }

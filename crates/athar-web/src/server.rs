@@ -52,7 +52,9 @@ macro_rules! limiter {
                 );
                 if let ::tower_governor::GovernorError::TooManyRequests { wait_time, .. } = e {
                     if let Ok(v) = ::axum::http::HeaderValue::from_str(&wait_time.to_string()) {
-                        response.headers_mut().insert(::axum::http::header::RETRY_AFTER, v);
+                        response
+                            .headers_mut()
+                            .insert(::axum::http::header::RETRY_AFTER, v);
                     }
                 }
                 response
@@ -69,22 +71,33 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(portal::routes(&state))
         // The caseworker console and the JSON API (issue 7) mount here:
-        // .merge(crate::console::routes(&state))
-        // .nest("/api", crate::api::routes(&state))
+        .merge(crate::console::routes(&state))
+        .merge(crate::api::routes(&state))
         .route("/static/site.css", get(site_css))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(|| async { WebError::NotFound })
         .method_not_allowed_fallback(|| async { WebError::MethodNotAllowed })
         .layer(crate::limiter!(keys, config.general_limit, Vec::new()))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(15)))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(15),
+        ))
         .layer(RequestBodyLimitLayer::new(config.body_limit))
         .layer(axum::extract::DefaultBodyLimit::max(config.body_limit))
         .layer(CsrfLayer::new())
-        .layer(middleware::from_fn_with_state(state.clone(), security::csrf_cookie))
-        .layer(CatchPanicLayer::custom(|_| WebError::Internal.into_response()))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::csrf_cookie,
+        ))
+        .layer(CatchPanicLayer::custom(|_| {
+            WebError::Internal.into_response()
+        }))
         .layer(middleware::from_fn(render_errors))
         .layer(CompressionLayer::new())
-        .layer(middleware::from_fn_with_state(state.clone(), security::security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::security_headers,
+        ))
         .with_state(state)
 }
 
@@ -92,8 +105,14 @@ pub fn router(state: AppState) -> Router {
 async fn site_css() -> Response {
     let mut response = SITE_CSS.into_response();
     let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400"),
+    );
     response
 }
 
@@ -130,5 +149,7 @@ pub async fn serve_with_listener(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }

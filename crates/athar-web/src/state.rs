@@ -14,6 +14,7 @@ use rand_chacha::ChaCha20Rng;
 
 use crate::config::WebConfig;
 use crate::ratelimit::ClientKeyExtractor;
+use crate::registry::Registry;
 
 /// A source of the current time.
 pub trait Clock: Send + Sync + fmt::Debug {
@@ -44,8 +45,10 @@ impl Clock for FixedClock {
 /// Shared state of the web tier.
 #[derive(Clone)]
 pub struct AppState {
-    /// What the public portal reads and writes.
+    /// What the public portal persists for itself (search log, cases, tips, references).
     pub portal: Arc<dyn PortalStore>,
+    /// The registry: search candidates, and reports stored as records and matched.
+    pub registry: Arc<dyn Registry>,
     /// Operational settings.
     pub config: Arc<WebConfig>,
     /// Resolves the client key (rate limits, search log) with the trusted-proxy rules.
@@ -55,34 +58,46 @@ pub struct AppState {
     /// The random source for follow-up codes, references and form tokens: ChaCha20, seeded
     /// from the operating system in production and fixed in tests.
     pub rng: Arc<Mutex<ChaCha20Rng>>,
+    /// The caseworker console's and the API's registry backend (issue 7; `None` on a
+    /// portal-only server). Set with [`AppState::with_console`].
+    pub console: Option<Arc<dyn crate::console::ConsoleBackend>>,
 }
 
 impl fmt::Debug for AppState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AppState").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("AppState")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 
 impl AppState {
     /// State for production: the system clock and an OS-seeded random source.
-    pub fn new(portal: Arc<dyn PortalStore>, config: WebConfig) -> Self {
+    pub fn new(
+        portal: Arc<dyn PortalStore>,
+        registry: Arc<dyn Registry>,
+        config: WebConfig,
+    ) -> Self {
         let rng = ChaCha20Rng::from_rng(&mut rand::rng());
-        Self::with(portal, config, Arc::new(SystemClock), rng)
+        Self::with(portal, registry, config, Arc::new(SystemClock), rng)
     }
 
     /// State with a given clock and random source (tests).
     pub fn with(
         portal: Arc<dyn PortalStore>,
+        registry: Arc<dyn Registry>,
         config: WebConfig,
         clock: Arc<dyn Clock>,
         rng: ChaCha20Rng,
     ) -> Self {
         AppState {
             portal,
+            registry,
             client_keys: ClientKeyExtractor::new(config.trusted_proxies.clone()),
             config: Arc::new(config),
             clock,
             rng: Arc::new(Mutex::new(rng)),
+            console: None,
         }
     }
 

@@ -6,7 +6,9 @@ use athar_store::portal::{CaseStatus, PortalStore, ReportKind, SharedUpdate};
 use crate::util::{Browser, start};
 
 fn code_in(html: &str) -> String {
-    let i = html.find("id=\"follow-code\">").expect("a code on the page");
+    let i = html
+        .find("id=\"follow-code\">")
+        .expect("a code on the page");
     html[i + 17..].split('<').next().unwrap().to_string()
 }
 
@@ -32,22 +34,41 @@ async fn a_matching_search_reveals_only_the_reference() {
     let mut b = Browser::new(server.addr);
     b.get("/ar/search").await;
     let r = b
-        .post("/ar/search", &[("name", "محمد الحلبي"), ("birth_year", "١٩٨٦"), ("father_name", "احمد")])
+        .post(
+            "/ar/search",
+            &[
+                ("name", "محمد الحلبي"),
+                ("birth_year", "١٩٨٦"),
+                ("father_name", "احمد"),
+            ],
+        )
         .await;
     assert_eq!(r.status, 200);
     let html = r.text();
     assert!(html.contains("يوجد تطابق محتمل"));
-    let reference = html.split("<bdi dir=\"ltr\">").nth(1).unwrap().split('<').next().unwrap();
+    let reference = html
+        .split("<bdi dir=\"ltr\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap();
     assert!(reference.starts_with("R-"), "{reference}");
     // Nothing of the stored record that the visitor did not type.
     for secret in ["فاطمة", "4471", "1985", "١٩٨٥", "P-1"] {
         assert!(!html.contains(secret), "page reveals {secret}");
     }
     // The same person keeps the same reference.
-    let again = b.post("/ar/search", &[("name", "محمد"), ("prison_number", "4471")]).await.text();
+    let again = b
+        .post("/ar/search", &[("name", "محمد"), ("prison_number", "4471")])
+        .await
+        .text();
     assert!(again.contains(reference));
     let log = server.portal.inspect(|d| d.searches.clone());
-    assert_eq!(log.iter().filter(|e| e.outcome == "possible_match").count(), 2);
+    assert_eq!(
+        log.iter().filter(|e| e.outcome == "possible_match").count(),
+        2
+    );
 }
 
 #[tokio::test]
@@ -57,13 +78,30 @@ async fn a_near_miss_looks_exactly_like_no_record() {
     b.get("/en/search").await;
     // Right name and father, wrong year: contradicts.
     let near = b
-        .post("/en/search", &[("name", "Khaled Darwish"), ("father_name", "Omar"), ("birth_year", "1990")])
+        .post(
+            "/en/search",
+            &[
+                ("name", "Khaled Darwish"),
+                ("father_name", "Omar"),
+                ("birth_year", "1990"),
+            ],
+        )
         .await;
     let none = b
-        .post("/en/search", &[("name", "Nobody Atall"), ("father_name", "Omar"), ("birth_year", "1990")])
+        .post(
+            "/en/search",
+            &[
+                ("name", "Nobody Atall"),
+                ("father_name", "Omar"),
+                ("birth_year", "1990"),
+            ],
+        )
         .await;
     assert_eq!(near.status, none.status);
-    let strip = |s: String| s.replace("Khaled Darwish", "X").replace("Nobody Atall", "X");
+    let strip = |s: String| {
+        s.replace("Khaled Darwish", "X")
+            .replace("Nobody Atall", "X")
+    };
     assert_eq!(strip(near.text()), strip(none.text()));
     assert!(near.text().contains("No record found"));
 }
@@ -91,13 +129,20 @@ async fn a_family_reports_and_follows_with_the_code() {
     assert_eq!(code.len(), 23);
     // The report became a record of the family-reports source, with the reporter's contact
     // kept apart and the code stored only as a hash.
-    let (report, stored_hash) = server.portal.inspect(|d| (d.reports[0].clone(), d.cases[0].0.clone()));
+    let (report, case) = server
+        .portal
+        .inspect(|d| (d.reports[0].clone(), d.cases[0].0.clone()));
     assert_eq!(report.kind, ReportKind::Missing);
     assert_eq!(report.kind.source_name(), "family-reports");
-    assert!(report.fields.contains(&("first_name".into(), "سامر".into())));
+    assert!(
+        report
+            .fields
+            .contains(&("first_name".into(), "سامر".into()))
+    );
     assert!(report.fields.contains(&("status".into(), "missing".into())));
-    assert_eq!(report.reporter_contact.as_deref(), Some("+000 111 2222"));
-    assert!(!stored_hash.contains(&code) && stored_hash.len() == 64);
+    assert_eq!(case.reporter_contact.as_deref(), Some("+000 111 2222"));
+    assert_eq!(case.record_id, Some(1));
+    assert!(!case.code_hash.contains(&code) && case.code_hash.len() == 64);
 
     // A caseworker shares an update; the family sees it (typing the code sloppily).
     let case_id = server.portal.inspect(|d| d.cases[0].1.case_id);
@@ -108,7 +153,12 @@ async fn a_family_reports_and_follows_with_the_code() {
     };
     server.portal.share_update(case_id, &update).await.unwrap();
     b.get("/ar/follow").await;
-    let r = b.post("/ar/follow", &[("code", &code.to_lowercase().replace('-', " "))]).await;
+    let r = b
+        .post(
+            "/ar/follow",
+            &[("code", &code.to_lowercase().replace('-', " "))],
+        )
+        .await;
     assert_eq!(r.status, 200);
     let html = r.text();
     assert!(html.contains("يرجى التواصل مع المنظمة"));
@@ -117,7 +167,9 @@ async fn a_family_reports_and_follows_with_the_code() {
     assert!(!html.contains("سامر") && !html.contains("+000 111 2222"));
 
     // A wrong code says nothing more than "no such case".
-    let r = b.post("/ar/follow", &[("code", "ZZZZZ-ZZZZZ-ZZZZZ-ZZZZZ")]).await;
+    let r = b
+        .post("/ar/follow", &[("code", "ZZZZZ-ZZZZZ-ZZZZZ-ZZZZZ")])
+        .await;
     assert_eq!(r.status, 404);
     assert!(r.text().contains("لا يوجد بلاغ بهذا الرمز"));
 }
@@ -138,14 +190,25 @@ async fn a_survivor_may_register_with_only_a_prison_number() {
     let server = start().await;
     let mut b = Browser::new(server.addr);
     b.get("/en/survivor").await;
-    let r = b.post("/en/survivor", &[("prison_number", "٧٧١٢"), ("detention_place", "Branch 215")]).await;
+    let r = b
+        .post(
+            "/en/survivor",
+            &[("prison_number", "٧٧١٢"), ("detention_place", "Branch 215")],
+        )
+        .await;
     assert_eq!(r.status, 200);
     code_in(&r.text());
     let report = server.portal.inspect(|d| d.reports[0].clone());
     assert_eq!(report.kind.source_name(), "survivor-registrations");
-    assert!(report.fields.contains(&("prison_number".into(), "٧٧١٢".into())));
+    assert!(
+        report
+            .fields
+            .contains(&("prison_number".into(), "٧٧١٢".into()))
+    );
     assert!(report.fields.contains(&("status".into(), "alive".into())));
-    let r = b.post("/en/survivor", &[("detention_place", "Branch 215")]).await;
+    let r = b
+        .post("/en/survivor", &[("detention_place", "Branch 215")])
+        .await;
     assert_eq!(r.status, 422);
 }
 
@@ -154,7 +217,15 @@ async fn tips_may_be_anonymous() {
     let server = start().await;
     let mut b = Browser::new(server.addr);
     b.get("/en/tip").await;
-    let r = b.post("/en/tip", &[("place", "Block B"), ("text", "A sealed door under block B")]).await;
+    let r = b
+        .post(
+            "/en/tip",
+            &[
+                ("place", "Block B"),
+                ("text", "A sealed door under block B"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 200);
     assert!(r.text().contains("Thank you"));
     let tip = server.portal.inspect(|d| d.tips[0].clone());

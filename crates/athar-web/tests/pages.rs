@@ -25,20 +25,44 @@ async fn every_public_page_in_both_languages() {
         let r = b.post(&format!("/{l}/search"), &[("name", "محمد")]).await;
         assert_eq!(r.status, 422);
         snap("search_refused", lang, &r);
-        let r = b.post(&format!("/{l}/search"), &[("name", "محمد الحلبي"), ("father_name", "خالد")]).await;
+        let r = b
+            .post(
+                &format!("/{l}/search"),
+                &[("name", "محمد الحلبي"), ("father_name", "خالد")],
+            )
+            .await;
         snap("search_no_record", lang, &r);
-        let r = b.post(&format!("/{l}/search"), &[("name", "محمد الحلبي"), ("father_name", "احمد")]).await;
+        let r = b
+            .post(
+                &format!("/{l}/search"),
+                &[("name", "محمد الحلبي"), ("father_name", "احمد")],
+            )
+            .await;
         snap("search_match", lang, &r);
         b.get(&format!("/{l}/report")).await;
-        let r = b.post(&format!("/{l}/report"), &[("first_name", "سامر"), ("family_name", "النجار")]).await;
+        let r = b
+            .post(
+                &format!("/{l}/report"),
+                &[("first_name", "سامر"), ("family_name", "النجار")],
+            )
+            .await;
         snap("report_done", lang, &r);
         b.get(&format!("/{l}/survivor")).await;
-        let r = b.post(&format!("/{l}/survivor"), &[("prison_number", "9901")]).await;
+        let r = b
+            .post(&format!("/{l}/survivor"), &[("prison_number", "9901")])
+            .await;
         snap("survivor_done", lang, &r);
         b.get(&format!("/{l}/tip")).await;
-        let r = b.post(&format!("/{l}/tip"), &[("text", "باب مغلق تحت المبنى ب")]).await;
+        let r = b
+            .post(&format!("/{l}/tip"), &[("text", "باب مغلق تحت المبنى ب")])
+            .await;
         snap("tip_thanks", lang, &r);
-        let r = b.post(&format!("/{l}/follow"), &[("code", "00000-00000-00000-00000")]).await;
+        let r = b
+            .post(
+                &format!("/{l}/follow"),
+                &[("code", "00000-00000-00000-00000")],
+            )
+            .await;
         snap("follow_not_found", lang, &r);
         let r = b.get(&format!("/{l}/no-such-page")).await;
         assert_eq!(r.status, 404);
@@ -57,8 +81,15 @@ async fn pages_fit_the_budget_compressed() {
             );
             let resp = crate::util::raw(server.addr, req.as_bytes()).await;
             assert_eq!(resp.status, 200);
-            assert!(resp.header("content-encoding").is_some(), "{path} not compressed");
-            assert!(resp.body.len() <= 50 * 1024, "{path}: {} bytes", resp.body.len());
+            assert!(
+                resp.header("content-encoding").is_some(),
+                "{path} not compressed"
+            );
+            assert!(
+                resp.body.len() <= 50 * 1024,
+                "{path}: {} bytes",
+                resp.body.len()
+            );
         }
     }
     let css = crate::util::raw(
@@ -96,10 +127,18 @@ async fn every_input_has_a_label() {
             let html = b.get(&format!("/{lang}/{page}")).await.text();
             for part in html.split("id=\"").skip(1) {
                 let id = part.split('"').next().unwrap();
-                let tag_start = html[..html.find(&format!("id=\"{id}\"")).unwrap()].rfind('<').unwrap();
+                let tag_start = html[..html.find(&format!("id=\"{id}\"")).unwrap()]
+                    .rfind('<')
+                    .unwrap();
                 let tag = &html[tag_start..tag_start + 10];
-                if tag.starts_with("<input") || tag.starts_with("<select") || tag.starts_with("<textarea") {
-                    assert!(html.contains(&format!("<label for=\"{id}\">")), "/{lang}/{page}: #{id} has no label");
+                if tag.starts_with("<input")
+                    || tag.starts_with("<select")
+                    || tag.starts_with("<textarea")
+                {
+                    assert!(
+                        html.contains(&format!("<label for=\"{id}\">")),
+                        "/{lang}/{page}: #{id} has no label"
+                    );
                 }
             }
         }

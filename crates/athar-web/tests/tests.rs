@@ -6,6 +6,7 @@
 
 mod util;
 
+mod console;
 mod flows;
 mod pages;
 mod ratelimit;

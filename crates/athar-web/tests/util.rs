@@ -50,8 +50,16 @@ pub fn records() -> Vec<PublicCandidate> {
 /// Starts a server with `config` over the test records.
 pub async fn start_with(config: WebConfig) -> Server {
     let portal = Arc::new(MemoryPortal::with_records(records()));
-    let clock = Arc::new(FixedClock(Utc.with_ymd_and_hms(2026, 11, 27, 10, 0, 0).unwrap()));
-    let state = AppState::with(portal.clone(), config, clock, ChaCha20Rng::seed_from_u64(7));
+    let clock = Arc::new(FixedClock(
+        Utc.with_ymd_and_hms(2026, 11, 27, 10, 0, 0).unwrap(),
+    ));
+    let state = AppState::with(
+        portal.clone(),
+        portal.clone(),
+        config,
+        clock,
+        ChaCha20Rng::seed_from_u64(7),
+    );
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -62,7 +70,11 @@ pub async fn start_with(config: WebConfig) -> Server {
         .await
         .unwrap();
     });
-    Server { addr, portal, _stop: tx }
+    Server {
+        addr,
+        portal,
+        _stop: tx,
+    }
 }
 
 /// Starts a server with the default configuration.
@@ -80,7 +92,10 @@ pub struct Resp {
 
 impl Resp {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn text(&self) -> String {
@@ -98,27 +113,46 @@ pub async fn raw(addr: SocketAddr, request: &[u8]) -> Resp {
 }
 
 fn parse(buf: &[u8]) -> Resp {
-    let split = buf.windows(4).position(|w| w == b"\r\n\r\n").expect("header end");
+    let split = buf
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("header end");
     let head = String::from_utf8_lossy(&buf[..split]).into_owned();
     let mut lines = head.split("\r\n");
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     let headers: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect();
     let mut body = buf[split + 4..].to_vec();
-    if headers.iter().any(|(k, v)| k == "transfer-encoding" && v.contains("chunked")) {
+    if headers
+        .iter()
+        .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"))
+    {
         body = dechunk(&body);
     }
-    Resp { status, headers, body }
+    Resp {
+        status,
+        headers,
+        body,
+    }
 }
 
 fn dechunk(mut data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     loop {
-        let Some(eol) = data.windows(2).position(|w| w == b"\r\n") else { break };
-        let size = usize::from_str_radix(std::str::from_utf8(&data[..eol]).unwrap().trim(), 16)
-            .unwrap();
+        let Some(eol) = data.windows(2).position(|w| w == b"\r\n") else {
+            break;
+        };
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&data[..eol]).unwrap().trim(), 16).unwrap();
         if size == 0 {
             break;
         }
@@ -154,11 +188,19 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(addr: SocketAddr) -> Browser {
-        Browser { addr, cookie: None, token: None, extra: Vec::new() }
+        Browser {
+            addr,
+            cookie: None,
+            token: None,
+            extra: Vec::new(),
+        }
     }
 
     fn request(&self, method: &str, path: &str, body: Option<&str>) -> Vec<u8> {
-        let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", self.addr);
+        let mut req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+            self.addr
+        );
         if let Some(c) = &self.cookie {
             req.push_str(&format!("Cookie: {c}\r\n"));
         }
@@ -199,12 +241,18 @@ impl Browser {
 
     /// Posts `fields` plus the form token from the last page.
     pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
-        let mut body: Vec<String> =
-            fields.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect();
+        let mut body: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect();
         if let Some(t) = &self.token {
             body.push(format!("csrf={t}"));
         }
-        let resp = raw(self.addr, &self.request("POST", path, Some(&body.join("&")))).await;
+        let resp = raw(
+            self.addr,
+            &self.request("POST", path, Some(&body.join("&"))),
+        )
+        .await;
         self.remember(&resp);
         resp
     }

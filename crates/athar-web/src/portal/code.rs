@@ -55,7 +55,11 @@ mod tests {
     fn codes_round_trip_through_sloppy_typing() {
         let code = new_code(&[0xA5; 13]);
         assert_eq!(code.len(), 23);
-        let sloppy = code.to_lowercase().replace('-', " ").replace('0', "o").replace('1', "l");
+        let sloppy = code
+            .to_lowercase()
+            .replace('-', " ")
+            .replace('0', "o")
+            .replace('1', "l");
         assert_eq!(hash(&sloppy), hash(&code));
         assert!(hash(&code).is_some());
     }
@@ -67,7 +71,13 @@ mod tests {
 
     #[test]
     fn junk_is_not_a_code() {
-        for s in ["", "ABC", "UUUUU-UUUUU-UUUUU-UUUUU", "محمد", "00000-00000-00000-0000"] {
+        for s in [
+            "",
+            "ABC",
+            "UUUUU-UUUUU-UUUUU-UUUUU",
+            "محمد",
+            "00000-00000-00000-0000",
+        ] {
             assert_eq!(normalize(s), None, "{s}");
         }
     }

@@ -65,12 +65,20 @@ pub struct FollowPage {
 
 /// `GET /{lang}/follow`.
 pub async fn show(ctx: PageCtx) -> Response {
-    page(&FollowPage { c: ctx.chrome("follow"), problems: Vec::new(), case: None })
+    page(&FollowPage {
+        c: ctx.chrome("follow"),
+        problems: Vec::new(),
+        case: None,
+    })
 }
 
 fn lines(c: &Chrome, case: &CaseView) -> CaseLines {
     let tr = c.tr;
-    let date = |unix: i64| DateTime::from_timestamp(unix, 0).map(|d| tr.date(d)).unwrap_or_default();
+    let date = |unix: i64| {
+        DateTime::from_timestamp(unix, 0)
+            .map(|d| tr.date(d))
+            .unwrap_or_default()
+    };
     CaseLines {
         kind: tr.t(match case.kind {
             ReportKind::Missing => "follow-kind-missing",
@@ -107,11 +115,19 @@ pub async fn submit(
     match found {
         Some(case) => {
             let case = Some(lines(&c, &case));
-            Ok(page(&FollowPage { c, problems: Vec::new(), case }))
+            Ok(page(&FollowPage {
+                c,
+                problems: Vec::new(),
+                case,
+            }))
         }
         None => Ok(page_with_status(
             StatusCode::NOT_FOUND,
-            &FollowPage { c, problems: vec!["follow-not-found"], case: None },
+            &FollowPage {
+                c,
+                problems: vec!["follow-not-found"],
+                case: None,
+            },
         )),
     }
 }

@@ -66,19 +66,29 @@ where
 /// True when `candidate` answers `query` (see the module docs).
 pub fn agrees(query: &PublicQuery, candidate: &PublicCandidate, names: NameAgree) -> bool {
     let details = [
-        compare(query.father_name.as_deref(), candidate.father_name.as_deref(), |a, b| {
-            names(a, b)
-        }),
-        compare(query.mother_name.as_deref(), candidate.mother_name.as_deref(), |a, b| {
-            names(a, b)
-        }),
-        compare(query.birth_year.as_ref(), candidate.birth_year.as_ref(), |a, b| {
-            (a - b).abs() <= 1
-        }),
-        compare(query.prison_number.as_deref(), candidate.prison_number.as_deref(), |a, b| {
-            let (a, b) = (fold_number(a), fold_number(b));
-            !a.is_empty() && a == b
-        }),
+        compare(
+            query.father_name.as_deref(),
+            candidate.father_name.as_deref(),
+            names,
+        ),
+        compare(
+            query.mother_name.as_deref(),
+            candidate.mother_name.as_deref(),
+            names,
+        ),
+        compare(
+            query.birth_year.as_ref(),
+            candidate.birth_year.as_ref(),
+            |a, b| (a - b).abs() <= 1,
+        ),
+        compare(
+            query.prison_number.as_deref(),
+            candidate.prison_number.as_deref(),
+            |a, b| {
+                let (a, b) = (fold_number(a), fold_number(b));
+                !a.is_empty() && a == b
+            },
+        ),
     ];
     details.contains(&Agreement::Agrees) && !details.contains(&Agreement::Contradicts)
 }
@@ -133,16 +143,28 @@ mod tests {
     fn decisions() {
         let a = cand("P1", Some("أحمد"), Some(1985));
         check(q(Some("احمد"), None), std::slice::from_ref(&a), Some("P1"));
-        check(q(Some("أحمد"), Some(1986)), std::slice::from_ref(&a), Some("P1"));
+        check(
+            q(Some("أحمد"), Some(1986)),
+            std::slice::from_ref(&a),
+            Some("P1"),
+        );
         // One contradiction is enough to say nothing.
         check(q(Some("أحمد"), Some(1990)), std::slice::from_ref(&a), None);
         check(q(Some("خالد"), None), std::slice::from_ref(&a), None);
         // A detail the record lacks proves nothing.
         check(q(None, Some(1985)), &[cand("P2", None, None)], None);
         // Two different persons: no answer.
-        check(q(Some("أحمد"), None), &[a.clone(), cand("P3", Some("احمد"), None)], None);
+        check(
+            q(Some("أحمد"), None),
+            &[a.clone(), cand("P3", Some("احمد"), None)],
+            None,
+        );
         // Two records of one person: that person.
-        check(q(Some("أحمد"), None), &[a.clone(), cand("P1", Some("احمد"), None)], Some("P1"));
+        check(
+            q(Some("أحمد"), None),
+            &[a.clone(), cand("P1", Some("احمد"), None)],
+            Some("P1"),
+        );
     }
 
     #[test]
@@ -150,7 +172,11 @@ mod tests {
         assert_eq!(fold_number("ص-١٢٣ ٤"), "ص1234");
         let mut c = cand("P1", None, None);
         c.prison_number = Some("A-1234".into());
-        let query = PublicQuery { name: "x".into(), prison_number: Some("a 1234".into()), ..Default::default() };
+        let query = PublicQuery {
+            name: "x".into(),
+            prison_number: Some("a 1234".into()),
+            ..Default::default()
+        };
         assert!(agrees(&query, &c, same_folded));
     }
 }

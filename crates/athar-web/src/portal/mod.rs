@@ -36,12 +36,15 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     let strict = state.config.strict_limit;
     Router::new()
         .route("/", get(|| async { Redirect::to("/ar/") }))
-        .route("/{lang}", get(|Path(lang): Path<String>| async move {
-            match Lang::from_code(&lang) {
-                Some(l) => Ok(Redirect::to(&format!("/{}/", l.code()))),
-                None => Err(WebError::NotFound),
-            }
-        }))
+        .route(
+            "/{lang}",
+            get(|Path(lang): Path<String>| async move {
+                match Lang::from_code(&lang) {
+                    Some(l) => Ok(Redirect::to(&format!("/{}/", l.code()))),
+                    None => Err(WebError::NotFound),
+                }
+            }),
+        )
         .route("/{lang}/", get(home::show))
         .route(
             "/{lang}/search",
@@ -49,8 +52,14 @@ pub fn routes(state: &AppState) -> Router<AppState> {
                 .post(search::submit)
                 .layer(crate::limiter!(keys, strict, vec![Method::POST])),
         )
-        .route("/{lang}/report", get(report::show_missing).post(report::submit_missing))
-        .route("/{lang}/survivor", get(report::show_survivor).post(report::submit_survivor))
+        .route(
+            "/{lang}/report",
+            get(report::show_missing).post(report::submit_missing),
+        )
+        .route(
+            "/{lang}/survivor",
+            get(report::show_survivor).post(report::submit_survivor),
+        )
         .route("/{lang}/tip", get(tip::show).post(tip::submit))
         .route(
             "/{lang}/follow",
@@ -84,7 +93,11 @@ impl FromRequestParts<AppState> for PageCtx {
             .find(|(k, _)| k == "lang")
             .and_then(|(_, v)| Lang::from_code(v))
             .ok_or(WebError::NotFound)?;
-        let csrf = parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
+        let csrf = parts
+            .extensions
+            .get::<CsrfToken>()
+            .map(|t| t.0.clone())
+            .unwrap_or_default();
         Ok(PageCtx { lang, csrf })
     }
 }

@@ -5,7 +5,7 @@
 //! would make the form a way to probe the registry.
 
 use askama::Template;
-use athar_store::portal::{NewReport, ReportKind};
+use athar_store::portal::{NewCase, NewReport, ReportKind};
 use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -162,7 +162,10 @@ pub fn fields_of(form: &ReportForm, kind: ReportKind) -> (Vec<(String, String)>,
         }
     };
     put("sex", sex);
-    put("birth_year", p.year(&form.birth_year).map(|y| y.to_string()));
+    put(
+        "birth_year",
+        p.year(&form.birth_year).map(|y| y.to_string()),
+    );
     put("governorate", p.line(&form.governorate));
     put("prison_number", prison);
     put("detention_place", p.line(&form.detention_place));
@@ -192,19 +195,31 @@ async fn submit(
     let mut shown = blank(&ctx, kind);
     if !p.is_empty() {
         shown.problems = p.0;
-        shown.form = ReportForm { csrf: String::new(), ..form };
+        shown.form = ReportForm {
+            csrf: String::new(),
+            ..form
+        };
         return Ok(page_with_status(StatusCode::UNPROCESSABLE_ENTITY, &shown));
     }
     let code = code::new_code(&state.random_bytes(13));
     let code_hash = code::hash(&code).ok_or(WebError::Internal)?;
+    let at_unix = state.clock.now().timestamp();
     let report = NewReport {
         kind,
         fields,
-        reporter_contact: contact,
-        code_hash,
-        at_unix: state.clock.now().timestamp(),
+        at_unix,
     };
-    state.portal.submit_report(&report).await?;
+    // The record first (matched at once), then the case that points at it. Should the case
+    // fail, the family sees an error and no code; the record stays, as any report would.
+    let record_id = state.registry.ingest_report(&report).await?;
+    let case = NewCase {
+        kind,
+        record_id: Some(record_id),
+        code_hash,
+        reporter_contact: contact,
+        at_unix,
+    };
+    state.portal.open_case(&case).await?;
     shown.code = Some(code);
     Ok(page(&shown))
 }

@@ -14,8 +14,9 @@ use crate::error::WebError;
 use crate::layout::{Chrome, page, page_with_status};
 use crate::portal::PageCtx;
 use crate::portal::forms::Problems;
-use crate::portal::matching::{decide, same_folded};
+use crate::portal::matching::decide;
 use crate::ratelimit::ClientKey;
+use crate::registry::same_name;
 use crate::security::verify_form_token;
 
 /// How many stored records a public search looks at.
@@ -107,7 +108,10 @@ pub async fn submit(
     };
     let mut shown = SearchPage {
         c: ctx.chrome("search"),
-        form: SearchForm { csrf: String::new(), ..form },
+        form: SearchForm {
+            csrf: String::new(),
+            ..form
+        },
         problems: Vec::new(),
         outcome: None,
         contact: state.config.organization_contact.clone(),
@@ -117,8 +121,8 @@ pub async fn submit(
         shown.problems = p.0;
         return Ok(page_with_status(StatusCode::UNPROCESSABLE_ENTITY, &shown));
     }
-    let candidates = state.portal.public_candidates(&query, CANDIDATES).await?;
-    let outcome = match decide(&query, &candidates, same_folded) {
+    let candidates = state.registry.public_candidates(&query, CANDIDATES).await?;
+    let outcome = match decide(&query, &candidates, same_name) {
         Some(person) => {
             let fresh = crate::portal::code::new_code(&state.random_bytes(13));
             let fresh = format!("R-{}", &fresh[..11]);

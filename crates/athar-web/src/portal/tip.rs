@@ -47,7 +47,12 @@ pub struct TipPage {
 
 /// `GET /{lang}/tip`.
 pub async fn show(ctx: PageCtx) -> Response {
-    page(&TipPage { c: ctx.chrome("tip"), form: TipForm::default(), problems: Vec::new(), thanks: false })
+    page(&TipPage {
+        c: ctx.chrome("tip"),
+        form: TipForm::default(),
+        problems: Vec::new(),
+        thanks: false,
+    })
 }
 
 /// `POST /{lang}/tip`.
@@ -66,13 +71,27 @@ pub async fn submit(
     if text.is_none() {
         p.add("tip-need-text");
     }
-    let mut shown = TipPage { c: ctx.chrome("tip"), form: TipForm::default(), problems: Vec::new(), thanks: false };
+    let mut shown = TipPage {
+        c: ctx.chrome("tip"),
+        form: TipForm::default(),
+        problems: Vec::new(),
+        thanks: false,
+    };
     let Some(text) = text.filter(|_| p.is_empty()) else {
         shown.problems = p.0;
-        shown.form = TipForm { csrf: String::new(), ..form };
+        shown.form = TipForm {
+            csrf: String::new(),
+            ..form
+        };
         return Ok(page_with_status(StatusCode::UNPROCESSABLE_ENTITY, &shown));
     };
-    let tip = NewTip { about_person, place, text, contact, at_unix: state.clock.now().timestamp() };
+    let tip = NewTip {
+        about_person,
+        place,
+        text,
+        contact,
+        at_unix: state.clock.now().timestamp(),
+    };
     state.portal.add_tip(&tip).await?;
     shown.thanks = true;
     Ok(page(&shown))
