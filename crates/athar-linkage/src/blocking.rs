@@ -34,6 +34,10 @@ pub enum Rule {
     FatherFamilyBirthYear,
     /// Skeletons of father's and family names (given name missing or misspelt).
     FatherFamily,
+    /// Skeleton of the family name and the birth year.
+    FamilyBirthYear,
+    /// The full date of birth (day known).
+    BirthDate,
     /// Prison number.
     PrisonNumber,
     /// National ID.
@@ -43,7 +47,7 @@ pub enum Rule {
 }
 
 /// All rules, in report order.
-pub const RULES: [Rule; 12] = [
+pub const RULES: [Rule; 14] = [
     Rule::GivenFather,
     Rule::GivenFamily,
     Rule::GivenBirthYear,
@@ -53,6 +57,8 @@ pub const RULES: [Rule; 12] = [
     Rule::GivenGrandfather,
     Rule::FatherFamilyBirthYear,
     Rule::FatherFamily,
+    Rule::FamilyBirthYear,
+    Rule::BirthDate,
     Rule::PrisonNumber,
     Rule::NationalId,
     Rule::UnitPair,
@@ -71,6 +77,8 @@ impl Rule {
             Rule::GivenGrandfather => &[0, 2],
             Rule::FatherFamilyBirthYear => &[1, 3, 7],
             Rule::FatherFamily => &[1, 3],
+            Rule::FamilyBirthYear => &[3, 7],
+            Rule::BirthDate => &[7],
             Rule::PrisonNumber => &[12],
             Rule::NationalId => &[11],
             Rule::UnitPair => &[0, 1, 2, 3, 4, 5, 6],
@@ -89,6 +97,8 @@ impl Rule {
             Rule::GivenGrandfather => "given+grandfather",
             Rule::FatherFamilyBirthYear => "father+family+birth_year",
             Rule::FatherFamily => "father+family",
+            Rule::FamilyBirthYear => "family+birth_year",
+            Rule::BirthDate => "birth_date",
             Rule::PrisonNumber => "prison_number",
             Rule::NationalId => "national_id",
             Rule::UnitPair => "any_two_name_units",
@@ -110,6 +120,8 @@ impl Rule {
             Rule::NationalId => 10,
             Rule::UnitPair => 11,
             Rule::FatherFamily => 12,
+            Rule::FamilyBirthYear => 13,
+            Rule::BirthDate => 14,
         }
     }
 
@@ -153,7 +165,8 @@ pub fn keys(p: &Prepared) -> Vec<BlockKey> {
     };
     let (given, father, gf, family, mother) = (role(0), role(1), role(2), whole(3), role(4));
     let by = p.birth.year.map(|y| y as u64);
-    let pairs: [(Rule, Option<u64>, Option<u64>); 8] = [
+    let pairs: [(Rule, Option<u64>, Option<u64>); 9] = [
+        (Rule::FamilyBirthYear, family, by),
         (Rule::FatherFamily, father, family),
         (Rule::GivenFather, given, father),
         (Rule::GivenFamily, given, family),
@@ -170,6 +183,9 @@ pub fn keys(p: &Prepared) -> Vec<BlockKey> {
     }
     if let (Some(f), Some(fa), Some(y)) = (father, family, by) {
         out.push(k(Rule::FatherFamilyBirthYear, &[f, fa, y]));
+    }
+    if let (Some(y), Some(m), Some(d)) = (p.birth.year, p.birth.month, p.birth.day) {
+        out.push(k(Rule::BirthDate, &[y as u64, u64::from(m), u64::from(d)]));
     }
     if let Some(n) = p.prison_number {
         out.push(k(Rule::PrisonNumber, &[n]));

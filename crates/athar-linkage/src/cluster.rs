@@ -20,17 +20,11 @@ use crate::record::Sex;
 pub struct ClusterOptions {
     /// Mean probability at or above which two clusters merge.
     pub threshold: f64,
-    /// Largest component clustered with a full score matrix; larger components are first split
-    /// by raising the edge threshold.
-    pub max_component: usize,
 }
 
 impl Default for ClusterOptions {
     fn default() -> Self {
-        ClusterOptions {
-            threshold: 0.5,
-            max_component: 400,
-        }
+        ClusterOptions { threshold: 0.5 }
     }
 }
 
@@ -92,100 +86,156 @@ impl Dsu {
     }
 }
 
-/// Groups `members` (global record indices) into parts of at most `max` records by raising the
-/// edge threshold from `t` until every part fits.
-fn split(members: &[u32], edges: &[(u32, u32, f32)], t: f64, max: usize) -> Vec<Vec<u32>> {
-    if members.len() <= max || t >= 0.999 {
-        if members.len() <= max {
-            return vec![members.to_vec()];
-        }
-        // cannot split further: cluster its strongest edges only, in chunks
-        return members.chunks(max).map(<[u32]>::to_vec).collect();
-    }
-    let pos: HashMap<u32, u32> = members
-        .iter()
-        .enumerate()
-        .map(|(i, &m)| (m, i as u32))
-        .collect();
-    let mut d = Dsu::new(members.len());
-    for &(a, b, p) in edges {
-        if f64::from(p) >= t
-            && let (Some(&x), Some(&y)) = (pos.get(&a), pos.get(&b))
-        {
-            d.union(x, y);
-        }
-    }
-    let mut groups: HashMap<u32, Vec<u32>> = HashMap::new();
-    for (i, &m) in members.iter().enumerate() {
-        groups.entry(d.find(i as u32)).or_default().push(m);
-    }
-    let next = t + (1.0 - t) * 0.25;
-    let mut out = Vec::new();
-    for (_, g) in groups {
-        let sub: Vec<(u32, u32, f32)> = if g.len() > max {
-            let set: std::collections::HashSet<u32> = g.iter().copied().collect();
-            edges
-                .iter()
-                .filter(|(a, b, _)| set.contains(a) && set.contains(b))
-                .copied()
-                .collect()
-        } else {
-            Vec::new()
-        };
-        out.extend(split(&g, &sub, next, max));
-    }
-    out
+/// A merge candidate in the heap: mean probability between two clusters, with the versions
+/// of both clusters when it was computed (stale entries are skipped).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Candidate {
+    avg: f32,
+    a: usize,
+    b: usize,
+    va: u32,
+    vb: u32,
 }
 
-/// Average linkage with cannot-links over one group; returns local cluster labels.
-fn average_linkage(n: usize, prob: &[f32], cannot: &[bool], t: f64) -> Vec<usize> {
-    let mut sum: Vec<f64> = prob.iter().map(|&p| f64::from(p)).collect();
-    let mut cnt: Vec<f64> = vec![1.0; n * n];
-    let mut blocked: Vec<bool> = cannot.to_vec();
-    let mut alive: Vec<bool> = vec![true; n];
-    let mut label: Vec<usize> = (0..n).collect();
-    loop {
-        let mut best = (-1.0f64, 0usize, 0usize);
-        for a in 0..n {
-            if !alive[a] {
-                continue;
-            }
-            for b in a + 1..n {
-                if !alive[b] || blocked[a * n + b] {
-                    continue;
-                }
-                let avg = sum[a * n + b] / cnt[a * n + b];
-                if avg >= t && avg > best.0 {
-                    best = (avg, a, b);
-                }
-            }
-        }
-        if best.0 < 0.0 {
-            break;
-        }
-        let (_, a, b) = best;
-        alive[b] = false;
-        for c in 0..n {
-            if !alive[c] || c == a {
-                continue;
-            }
-            let (ac, bc) = (a * n + c, b * n + c);
-            let s = sum[ac] + sum[bc];
-            let k = cnt[ac] + cnt[bc];
-            let bl = blocked[ac] || blocked[bc];
-            for (x, y) in [(a, c), (c, a)] {
-                sum[x * n + y] = s;
-                cnt[x * n + y] = k;
-                blocked[x * n + y] = bl;
-            }
-        }
-        for l in label.iter_mut() {
-            if *l == b {
-                *l = a;
+impl Eq for Candidate {}
+
+impl Ord for Candidate {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        self.avg
+            .total_cmp(&o.avg)
+            .then_with(|| o.a.cmp(&self.a))
+            .then_with(|| o.b.cmp(&self.b))
+    }
+}
+
+impl PartialOrd for Candidate {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+/// Average linkage over one component, driven by a heap of candidate merges: only clusters
+/// joined by at least one pair at or above the threshold are candidates, and a merge happens
+/// only when the mean over *all* their record pairs clears the threshold and no pair between
+/// them is a cannot-link. Returns the clusters as lists of global record indices.
+fn average_linkage<F, C>(
+    members: &[u32],
+    edges: &[(u32, u32, f32)],
+    score: &F,
+    cannot: &C,
+    t: f64,
+) -> Vec<Vec<u32>>
+where
+    F: Fn(u32, u32) -> f32,
+    C: Fn(u32, u32) -> bool,
+{
+    let n = members.len();
+    let pos: HashMap<u32, usize> = members.iter().enumerate().map(|(i, &m)| (m, i)).collect();
+    let key = |x: usize, y: usize| if x < y { (x, y) } else { (y, x) };
+    let mut known: HashMap<(usize, usize), f32> = HashMap::with_capacity(edges.len() * 2);
+    let mut nbr: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for &(a, b, p) in edges {
+        if let (Some(&x), Some(&y)) = (pos.get(&a), pos.get(&b)) {
+            known.insert(key(x, y), p);
+            if f64::from(p) >= t {
+                nbr[x].push(y);
+                nbr[y].push(x);
             }
         }
     }
-    label
+    let mut groups: Vec<Vec<usize>> = (0..n).map(|i| vec![i]).collect();
+    let mut alive = vec![true; n];
+    let mut version = vec![0u32; n];
+    let mut heap = std::collections::BinaryHeap::new();
+    for x in 0..n {
+        nbr[x].sort_unstable();
+        nbr[x].dedup();
+        for &y in &nbr[x] {
+            if x < y {
+                let p = known[&key(x, y)];
+                if !cannot(members[x], members[y]) {
+                    heap.push(Candidate {
+                        avg: p,
+                        a: x,
+                        b: y,
+                        va: 0,
+                        vb: 0,
+                    });
+                }
+            }
+        }
+    }
+    // mean probability between two clusters, None when a cannot-link separates them
+    let mean =
+        |ga: &[usize], gb: &[usize], known: &mut HashMap<(usize, usize), f32>| -> Option<f32> {
+            let mut sum = 0.0f64;
+            for &x in ga {
+                for &y in gb {
+                    if cannot(members[x], members[y]) {
+                        return None;
+                    }
+                    let p = *known
+                        .entry(key(x, y))
+                        .or_insert_with(|| score(members[x], members[y]));
+                    sum += f64::from(p);
+                }
+            }
+            Some((sum / (ga.len() * gb.len()) as f64) as f32)
+        };
+    while let Some(c) = heap.pop() {
+        if f64::from(c.avg) < t {
+            break;
+        }
+        if !alive[c.a] || !alive[c.b] || version[c.a] != c.va || version[c.b] != c.vb {
+            continue;
+        }
+        // merge b into a
+        let (a, b) = (c.a, c.b);
+        let gb = std::mem::take(&mut groups[b]);
+        groups[a].extend(gb);
+        alive[b] = false;
+        version[a] += 1;
+        let mut around: Vec<usize> = nbr[a]
+            .iter()
+            .chain(nbr[b].iter())
+            .copied()
+            .filter(|&z| z != a && z != b && alive[z])
+            .collect();
+        around.sort_unstable();
+        around.dedup();
+        for &z in &around {
+            for v in nbr[z].iter_mut() {
+                if *v == b {
+                    *v = a;
+                }
+            }
+            nbr[z].sort_unstable();
+            nbr[z].dedup();
+        }
+        nbr[a] = around.clone();
+        nbr[b].clear();
+        for z in around {
+            let ga = groups[a].clone();
+            if let Some(avg) = mean(&ga, &groups[z], &mut known)
+                && f64::from(avg) >= t
+            {
+                let (x, y) = if a < z { (a, z) } else { (z, a) };
+                heap.push(Candidate {
+                    avg,
+                    a: x,
+                    b: y,
+                    va: version[x],
+                    vb: version[y],
+                });
+            }
+        }
+    }
+    groups
+        .into_iter()
+        .zip(alive)
+        .filter(|(_, al)| *al)
+        .map(|(g, _)| g.into_iter().map(|i| members[i]).collect())
+        .collect()
 }
 
 /// Clusters `n` records from scored pairs `(i, j, probability)`. `score(i, j)` scores a pair
@@ -214,56 +264,28 @@ where
     for (i, &r) in roots.iter().enumerate() {
         comps.entry(r).or_default().push(i as u32);
     }
+    comps.retain(|_, m| m.len() > 1);
     let mut comp_edges: HashMap<u32, Vec<(u32, u32, f32)>> = HashMap::new();
     for &(a, b, p) in edges {
         let r = roots[a as usize];
-        if r == roots[b as usize] && comps.get(&r).is_some_and(|c| c.len() > 1) {
+        if r == roots[b as usize] && comps.contains_key(&r) {
             comp_edges.entry(r).or_default().push((a, b, p));
         }
     }
-    let multi: Vec<(u32, Vec<u32>)> = comps.into_iter().filter(|(_, m)| m.len() > 1).collect();
+    let mut multi: Vec<(u32, Vec<u32>)> = comps.into_iter().collect();
+    // biggest first, so one large component does not finish last on one core
+    multi.sort_by_key(|(r, m)| (std::cmp::Reverse(m.len()), *r));
     let empty = Vec::new();
     let merged: Vec<Vec<Vec<u32>>> = multi
         .par_iter()
         .map(|(r, members)| {
-            let es = comp_edges.get(r).unwrap_or(&empty);
-            let mut out = Vec::new();
-            for part in split(members, es, t, opts.max_component) {
-                let m = part.len();
-                if m == 1 {
-                    out.push(part);
-                    continue;
-                }
-                let pos: HashMap<u32, usize> =
-                    part.iter().enumerate().map(|(i, &x)| (x, i)).collect();
-                let mut prob = vec![f32::NAN; m * m];
-                for &(a, b, p) in es {
-                    if let (Some(&x), Some(&y)) = (pos.get(&a), pos.get(&b)) {
-                        prob[x * m + y] = p;
-                        prob[y * m + x] = p;
-                    }
-                }
-                let mut cannot_m = vec![false; m * m];
-                for x in 0..m {
-                    for y in x + 1..m {
-                        if prob[x * m + y].is_nan() {
-                            let p = score(part[x], part[y]);
-                            prob[x * m + y] = p;
-                            prob[y * m + x] = p;
-                        }
-                        let c = cannot(part[x], part[y]);
-                        cannot_m[x * m + y] = c;
-                        cannot_m[y * m + x] = c;
-                    }
-                }
-                let labels = average_linkage(m, &prob, &cannot_m, t);
-                let mut groups: HashMap<usize, Vec<u32>> = HashMap::new();
-                for (i, l) in labels.into_iter().enumerate() {
-                    groups.entry(l).or_default().push(part[i]);
-                }
-                out.extend(groups.into_values());
-            }
-            out
+            average_linkage(
+                members,
+                comp_edges.get(r).unwrap_or(&empty),
+                &score,
+                &cannot,
+                t,
+            )
         })
         .collect();
     let mut rep: Vec<u32> = (0..n as u32).collect();
@@ -341,7 +363,7 @@ mod tests {
             let forbid: std::collections::HashSet<(u32, u32)> =
                 forbid.into_iter().map(|(a, b)| (a.min(b), a.max(b))).collect();
             let cannot = |a: u32, b: u32| forbid.contains(&(a.min(b), a.max(b)));
-            let opts = ClusterOptions { threshold: 0.5, max_component: 8 };
+            let opts = ClusterOptions { threshold: 0.5 };
             let c = cluster(n, &edges, |a, b| ((a * 7 + b * 3) % 10) as f32 / 10.0, cannot, opts);
             prop_assert_eq!(c.len(), n);
             let k = c.iter().copied().max().map_or(0, |m| m as usize + 1);

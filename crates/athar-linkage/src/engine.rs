@@ -615,7 +615,6 @@ pub fn link(
         |i, j| cluster::cannot_link(&prepared[i as usize], &prepared[j as usize]),
         ClusterOptions {
             threshold: opts.threshold,
-            ..ClusterOptions::default()
         },
     );
     drop(edges);

@@ -387,11 +387,11 @@ impl Default for EmOptions {
 /// agree, so "different" levels can only be rare. Without them EM is free to turn the match
 /// class into whatever crowd of look-alikes is largest among the blocked pairs.
 const M_CAPS: &[(usize, usize, f64)] = &[
-    (0, 5, 0.10),
-    (1, 5, 0.12),
+    (0, 5, 0.06),
+    (1, 5, 0.08),
     (2, 5, 0.15),
-    (3, 5, 0.12),
-    (4, 5, 0.10),
+    (3, 5, 0.08),
+    (4, 5, 0.06),
     (5, 5, 0.15),
     (6, 4, 0.10),
     (7, 6, 0.02),
