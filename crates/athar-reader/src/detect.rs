@@ -1,7 +1,8 @@
 //! What a file is: XLSX or CSV text, and the text's encoding.
 //!
 //! Decided from the content, never the file name:
-//! 1. A ZIP header is an XLSX workbook; a legacy `.xls` (OLE2) or PDF header is rejected by name.
+//! 1. A ZIP header is an XLSX workbook; a legacy `.xls` (OLE2), PDF, HTML or XML file is rejected
+//!    by name.
 //! 2. A byte-order mark decides UTF-8, UTF-16LE or UTF-16BE (a UTF-32 mark is rejected).
 //! 3. Without a mark, NUL bytes on one parity of the first 64 KiB mean UTF-16 without a mark;
 //!    any other NUL bytes, or more than 1% control characters, mean binary data: rejected.
@@ -80,6 +81,9 @@ pub(crate) fn detect<R: Read + Seek>(
             detail: "UTF-32 byte-order mark".to_owned(),
         });
     }
+    if let Some(what) = markup(&head) {
+        return Err(not_a_list(what));
+    }
     let kind = if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
         Encoding::Utf8
     } else if head.starts_with(&[0xFF, 0xFE]) {
@@ -113,6 +117,28 @@ pub(crate) fn detect<R: Read + Seek>(
     };
     src.seek(SeekFrom::Start(0)).map_err(io_err)?;
     Ok((Kind::Text(kind), head))
+}
+
+/// HTML or XML posing as a list (some systems save an HTML table as `.xls`).
+fn markup(head: &[u8]) -> Option<&'static str> {
+    let body = head.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(head);
+    let start = body.iter().position(|b| !b.is_ascii_whitespace())?;
+    if body[start] != b'<' {
+        return None;
+    }
+    let lower = String::from_utf8_lossy(&body[start..body.len().min(start + 4096)]).to_lowercase();
+    if lower.contains("urn:schemas-microsoft-com:office:spreadsheet") {
+        Some("an Excel 2003 XML spreadsheet; save it as .xlsx or CSV")
+    } else if lower.contains("<html") || lower.contains("<table") || lower.starts_with("<!doctype")
+    {
+        Some(
+            "an HTML page (some systems save HTML tables as .xls); save it from Excel as .xlsx or CSV",
+        )
+    } else if lower.starts_with("<?xml") {
+        Some("an XML document")
+    } else {
+        None
+    }
 }
 
 /// UTF-16 without a byte-order mark: NUL bytes are at least 2% of the head and at least 95% of
@@ -285,6 +311,17 @@ mod tests {
             kind(&[0xD0, 0xCF, 0x11, 0xE0, 1, 2]),
             Err(ReadError::NotAList { .. })
         ));
+        for markup in [
+            &b"<html><table><tr><td>id</td></tr></table></html>"[..],
+            b"\xEF\xBB\xBF  <?xml version=\"1.0\"?><Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\">",
+            b"<?xml version=\"1.0\"?><pfif:pfif/>",
+        ] {
+            assert!(matches!(kind(markup), Err(ReadError::NotAList { .. })));
+        }
+        assert_eq!(
+            kind(b"<id>,name\n1,x\n").unwrap(),
+            Kind::Text(Encoding::Utf8)
+        );
         assert!(matches!(
             kind(b"\xFF\xFE\0\0i\0\0\0"),
             Err(ReadError::UnknownEncoding { .. })

@@ -183,6 +183,8 @@ pub struct ListReader {
     columns: Arc<[Column]>,
     header_line: u64,
     source: Rows,
+    /// Rows read while looking for the header, to be yielded first.
+    pending: std::collections::VecDeque<RawRow>,
     stats: Stats,
     rows: u64,
     done: bool,
@@ -275,15 +277,20 @@ where
             )
         }
     };
-    // The header is the first row with a non-blank cell.
-    let header_row = loop {
-        match rows.next_row(&name)? {
-            None => return Err(ReadError::Empty { name }),
-            Some(row) if row.cells.iter().all(|c| is_blank(c)) => {}
-            Some(row) => break row,
-        }
-    };
+    let (header_row, titles, pending) = find_header(&mut rows, &name, &opts.map)?;
     let mut stats = Stats::default();
+    if !titles.is_empty() {
+        let lines: Vec<String> = titles.iter().map(u64::to_string).collect();
+        stats.fixed.push(format!(
+            "title rows above the header skipped: {} {}",
+            if encoding == Encoding::Xlsx {
+                "rows"
+            } else {
+                "lines"
+            },
+            lines.join(", ")
+        ));
+    }
     let mut cells = header_row.cells;
     while cells.last().is_some_and(|c| is_blank(c)) {
         cells.pop();
@@ -347,10 +354,84 @@ where
         columns: columns.into(),
         header_line: header_row.line,
         source: rows,
+        pending: pending.into(),
         stats,
         rows: 0,
         done: false,
     })
+}
+
+/// How many rows below a one-cell first row are searched for the real header.
+const HEADER_LOOKAHEAD: usize = 10;
+
+fn filled(row: &RawRow) -> usize {
+    row.cells.iter().filter(|c| !is_blank(c)).count()
+}
+
+/// True when a cell names a field or a `--map` column.
+fn names_a_column(cell: &str, map: &FieldMap) -> bool {
+    let cell = cell.trim();
+    Field::from_header(cell).is_some()
+        || map
+            .entries()
+            .any(|(_, c)| c == cell || c.to_lowercase() == cell.to_lowercase())
+}
+
+/// True when a row looks like a header: it names a field or a `--map` column, or it has at
+/// least three filled cells and none of them holds a digit.
+fn looks_like_header(row: &RawRow, map: &FieldMap) -> bool {
+    let cells = || row.cells.iter().filter(|c| !is_blank(c));
+    cells().any(|c| names_a_column(c, map))
+        || (cells().count() >= 3
+            && cells().all(|c| {
+                !athar_record::fold_digits(c)
+                    .chars()
+                    .any(|ch| ch.is_ascii_digit())
+            }))
+}
+
+/// The header row: the first row with a non-blank cell — unless that row has a single filled
+/// cell that names no column (a title, as Arabic spreadsheets often have) and one of the next
+/// rows has two or more filled cells and looks like a header. Returns the header, the lines of
+/// the title rows skipped, and the rows read past the header.
+fn find_header(
+    rows: &mut Rows,
+    name: &str,
+    map: &FieldMap,
+) -> Result<(RawRow, Vec<u64>, Vec<RawRow>), ReadError> {
+    let first = loop {
+        match rows.next_row(name)? {
+            None => {
+                return Err(ReadError::Empty {
+                    name: name.to_owned(),
+                });
+            }
+            Some(row) if filled(&row) == 0 => {}
+            Some(row) => break row,
+        }
+    };
+    if filled(&first) != 1 || first.cells.iter().any(|c| names_a_column(c, map)) {
+        return Ok((first, Vec::new(), Vec::new()));
+    }
+    let mut ahead: Vec<RawRow> = Vec::new();
+    while ahead.len() < HEADER_LOOKAHEAD {
+        match rows.next_row(name)? {
+            None => break,
+            Some(row) => ahead.push(row),
+        }
+    }
+    let at = ahead.iter().position(|r| filled(r) >= 2);
+    let Some(at) = at.filter(|&at| looks_like_header(&ahead[at], map)) else {
+        return Ok((first, Vec::new(), ahead));
+    };
+    let mut titles = vec![first.line];
+    let rest = ahead.split_off(at + 1);
+    let header = ahead.pop();
+    titles.extend(ahead.iter().filter(|r| filled(r) > 0).map(|r| r.line));
+    match header {
+        Some(header) => Ok((header, titles, rest)),
+        None => Ok((first, Vec::new(), rest)),
+    }
 }
 
 /// The delimiter of a CSV, sniffed on its decoded head, and whether its lines end with CR only.
@@ -435,8 +516,12 @@ impl ListReader {
 
     fn next_row(&mut self) -> Result<Option<Row>, ReadError> {
         loop {
-            let Some(raw) = self.source.next_row(&self.name)? else {
-                return Ok(None);
+            let raw = match self.pending.pop_front() {
+                Some(raw) => raw,
+                None => match self.source.next_row(&self.name)? {
+                    Some(raw) => raw,
+                    None => return Ok(None),
+                },
             };
             let width = self.columns.len();
             let mut cells = raw.cells;

@@ -315,3 +315,42 @@ fn crlf_inside_quotes_is_kept_and_crlf_endings_are_not() {
     assert_eq!(rows[1].values, ["2", "c"]);
     assert_eq!(rows[1].line, 4);
 }
+
+#[test]
+fn title_rows_above_the_header_are_skipped() {
+    let text = "قائمة المعتقلين - فرع 215,,\nتاريخ: 2013,,\n,,\nid,الاسم,الكنية\n1,عمر,الشامي\n";
+    let (list, rows) = read("t.csv", text.into(), &["first_name=الاسم"]);
+    assert_eq!(list.header_line(), 4);
+    assert_eq!(list.columns()[1].field, Some(Field::FirstName));
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (rows[0].line, rows[0].record.get(Field::FirstName)),
+        (5, Some("عمر"))
+    );
+    assert_eq!(
+        list.warnings()[0],
+        "title rows above the header skipped: lines 1, 2"
+    );
+    // Without a name it knows, a header of three text cells is still found.
+    let text = "سجل,,\nرقم,الاسم,الكنية\n1,عمر,الشامي\n";
+    let (list, rows) = read("t.csv", text.into(), &[]);
+    assert_eq!(list.header_line(), 2);
+    assert_eq!(rows.len(), 1);
+}
+
+#[test]
+fn one_filled_header_cell_is_not_a_title() {
+    // A header with a blank second cell.
+    let (list, rows) = read("h.csv", "full_name,\nعمر,x\nعلي,y\n".into(), &[]);
+    assert_eq!(list.header_line(), 1);
+    assert_eq!(rows.len(), 2);
+    // A single-column list of names.
+    let (list, rows) = read("n.csv", "الاسم\nعمر\nعلي\nسعيد\n".into(), &[]);
+    assert_eq!(list.header_line(), 1);
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[2].values, ["سعيد"]);
+    // Data rows under a one-cell header are not mistaken for a header.
+    let (list, rows) = read("d.csv", "note\n1,عمر,1985\n2,علي,1990\n".into(), &[]);
+    assert_eq!(list.header_line(), 1);
+    assert_eq!(rows.len(), 2);
+}

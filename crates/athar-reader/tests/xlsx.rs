@@ -163,3 +163,22 @@ fn dropping_a_reader_midway_stops_cleanly() {
     assert_eq!(list.next().unwrap().unwrap().values, ["1"]);
     drop(list);
 }
+
+#[test]
+fn title_row_above_the_header() {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "قائمة المفقودين").unwrap();
+    for (c, h) in ["id", "الاسم", "birth_date"].iter().enumerate() {
+        ws.write_string(2, c as u16, *h).unwrap();
+    }
+    ws.write_number(3, 0, 1).unwrap();
+    ws.write_string(3, 1, "رامي").unwrap();
+    let (list, rows) = read(wb.save_to_buffer().unwrap(), &["first_name=الاسم"], None);
+    assert_eq!(list.header_line(), 3);
+    assert_eq!(rows[0].record.get(Field::FirstName), Some("رامي"));
+    assert_eq!(
+        list.warnings(),
+        ["title rows above the header skipped: rows 1"]
+    );
+}
