@@ -213,12 +213,31 @@ pub(crate) fn build(n: usize, cfg: &GenConfig, t: &Tables, rng: &mut impl Rng) -
                     Sex::Male
                 };
                 let eligible = |c: &Child| base_detention.y - c.birth.y >= 14;
-                let pick = (0..count)
+                let of_sex = (0..count)
                     .filter(|i| !chosen.contains(i) && eligible(&children[*i]))
-                    .find(|i| children[*i].sex == want)
-                    .or_else(|| {
-                        (0..count).find(|i| !chosen.contains(i) && eligible(&children[*i]))
-                    });
+                    .find(|i| children[*i].sex == want);
+                let pick = of_sex.or_else(|| {
+                    // No child of that sex is old enough: one of the others is of that sex
+                    // instead (keeps the registry's sex ratio at `female_share`).
+                    let i = (0..count).find(|i| !chosen.contains(i) && eligible(&children[*i]))?;
+                    let table = if want == Sex::Male {
+                        &t.male
+                    } else {
+                        &t.female
+                    };
+                    let mut given = index_u16(table.index(rng));
+                    for _ in 0..10 {
+                        let clash = children.iter().any(|c| c.sex == want && c.given == given)
+                            || (want == Sex::Male && given == father);
+                        if !clash {
+                            break;
+                        }
+                        given = index_u16(table.index(rng));
+                    }
+                    children[i].sex = want;
+                    children[i].given = given;
+                    Some(i)
+                });
                 if let Some(i) = pick {
                     chosen.push(i);
                 }

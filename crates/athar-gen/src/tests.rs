@@ -244,6 +244,19 @@ fn profiles_have_their_shapes() {
     assert!(statuses.is_subset(&allowed), "{statuses:?}");
     assert!(share(&survivor, &|r| !r.get(Column::PrisonNumber).is_empty()) > 0.2);
 
+    // Mostly men, as detainees are.
+    let sexes: Vec<&str> = [&prison, &family, &survivor]
+        .iter()
+        .flat_map(|recs| recs.iter().map(|r| r.get(Column::Sex)))
+        .filter(|s| !s.is_empty())
+        .collect();
+    let women = sexes
+        .iter()
+        .filter(|s| ["F", "Female", "female", "أنثى"].contains(s))
+        .count() as f64
+        / sexes.len() as f64;
+    assert!((0.06..0.15).contains(&women), "women's share {women}");
+
     // Heavy head and long tail of given names.
     let mut counts: HashMap<String, usize> = HashMap::new();
     for rec in &prison {
