@@ -611,3 +611,85 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod level_tests {
+    use super::*;
+
+    #[test]
+    fn detention_levels() {
+        let d = |y, m| Date {
+            year: Some(y),
+            month: Some(m),
+            day: None,
+        };
+        assert_eq!(detention_level(&d(2013, 5), &d(2013, 5)), 1);
+        assert_eq!(detention_level(&d(2013, 5), &d(2013, 7)), 2);
+        assert_eq!(detention_level(&d(2013, 5), &Date::year(2012)), 3);
+        assert_eq!(detention_level(&d(2013, 5), &Date::year(2010)), 4);
+        assert_eq!(detention_level(&Date::default(), &Date::year(2010)), 0);
+    }
+
+    #[test]
+    fn name_set_levels() {
+        assert_eq!(nameset_level(&[1, 2, 3], &[1, 2, 3, 4]), 1);
+        assert_eq!(nameset_level(&[1, 2, 3, 9], &[1, 2, 5, 6]), 2);
+        assert_eq!(nameset_level(&[1, 7], &[1, 8, 9]), 3);
+        assert_eq!(nameset_level(&[1], &[2]), 4);
+        assert_eq!(nameset_level(&[], &[2]), 0);
+    }
+
+    #[test]
+    fn place_levels() {
+        let town = place_key("Douma");
+        assert_eq!(place_level(&town, &place_key("دوما")), 1);
+        assert_eq!(place_level(&town, &place_key("Harasta")), 2);
+        assert_eq!(place_level(&town, &place_key("Aleppo")), 3);
+        assert_eq!(
+            place_level(&place_key("12 high street"), &place_key("12 High Street")),
+            1
+        );
+        assert_eq!(place_level(&None, &town), 0);
+    }
+
+    #[test]
+    fn r4_swapped_given_and_family_are_reread() {
+        let a = Prepared::new(&LinkRecord {
+            first_name: "Haddad".into(),
+            father_name: "Omar".into(),
+            family_name: "Khaled".into(),
+            ..LinkRecord::default()
+        });
+        let b = Prepared::new(&LinkRecord {
+            first_name: "خالد".into(),
+            father_name: "عمر".into(),
+            family_name: "حداد".into(),
+            ..LinkRecord::default()
+        });
+        let g = compare(&a, &b);
+        assert_eq!((g[0], g[1], g[3]), (2, 2, 2), "{g:?}");
+    }
+
+    #[test]
+    fn r4_family_first_full_name_is_reread() {
+        let a = Prepared::new(&LinkRecord {
+            full_name: "Yabroudi Abdullah Muhammad".into(),
+            ..LinkRecord::default()
+        });
+        let b = Prepared::new(&LinkRecord {
+            first_name: "عبدالله".into(),
+            father_name: "محمد".into(),
+            family_name: "يبرودي".into(),
+            ..LinkRecord::default()
+        });
+        let g = compare(&a, &b);
+        assert!(g[0] <= 3 && g[3] <= 3 && g[0] > 0, "{g:?}");
+    }
+
+    #[test]
+    fn sex_levels() {
+        assert_eq!(eq_level(&Some(Sex::M), &Some(Sex::M)), 1);
+        assert_eq!(eq_level(&Some(Sex::M), &Some(Sex::F)), 2);
+        assert_eq!(eq_level::<Sex>(&None, &Some(Sex::F)), 0);
+    }
+}

@@ -767,3 +767,165 @@ fn suggest(
 pub fn fields() -> &'static [Field] {
     &FIELDS
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Date, Sex};
+
+    fn person(
+        id: &str,
+        src: &str,
+        names: [&str; 4],
+        mother: &str,
+        year: i32,
+        sex: Sex,
+    ) -> LinkRecord {
+        LinkRecord {
+            id: id.into(),
+            source: src.into(),
+            first_name: names[0].into(),
+            father_name: names[1].into(),
+            grandfather_name: names[2].into(),
+            family_name: names[3].into(),
+            mother_name: mother.into(),
+            birth_date: Date::year(year),
+            sex: Some(sex),
+            ..LinkRecord::default()
+        }
+    }
+
+    fn sample() -> Vec<LinkRecord> {
+        let mut v = Vec::new();
+        let given = [
+            "محمد", "خالد", "سامر", "رنا", "علي", "يوسف", "حسن", "عمر", "ليلى", "هدى",
+        ];
+        let latin = [
+            "Mohammed", "Khaled", "Samer", "Rana", "Ali", "Yusuf", "Hasan", "Omar", "Layla", "Huda",
+        ];
+        let fam = ["الخطيب", "الحلبي", "الشامي", "الزعبي", "العلي"];
+        let fam_l = ["Al-Khatib", "Al-Halabi", "Al-Shami", "Al-Zoubi", "Al-Ali"];
+        let fathers = [
+            ("أحمد", "Ahmad"),
+            ("محمود", "Mahmoud"),
+            ("إبراهيم", "Ibrahim"),
+            ("مصطفى", "Mustafa"),
+            ("جمال", "Jamal"),
+            ("نزار", "Nizar"),
+            ("طارق", "Tariq"),
+        ];
+        let mothers = [
+            ("فاطمة", "Fatima"),
+            ("مريم", "Maryam"),
+            ("خديجة", "Khadija"),
+            ("سعاد", "Suad"),
+            ("زينب", "Zainab"),
+            ("نور", "Nour"),
+        ];
+        for i in 0..60 {
+            let g = i % 10;
+            let f = (i / 10 + i) % 5;
+            let (fa, fl) = fathers[(i * 3) % 7];
+            let (ma, ml) = mothers[(i * 5) % 6];
+            let sex = if g == 3 || g >= 8 { Sex::F } else { Sex::M };
+            let year = 1950 + (i as i32 * 7) % 50;
+            v.push(person(
+                &format!("a{i}"),
+                "prison",
+                [given[g], fa, "", fam[f]],
+                ma,
+                year,
+                sex,
+            ));
+            v.push(person(
+                &format!("b{i}"),
+                "family",
+                [latin[g], fl, "", fam_l[f]],
+                ml,
+                year,
+                sex,
+            ));
+        }
+        v
+    }
+
+    #[test]
+    fn model_round_trips_through_json_and_scores_the_same() {
+        let recs = sample();
+        let out = link(&recs, &[], &LinkOptions::default(), &NoProgress).unwrap();
+        let json = out.model.to_json();
+        let back = Model::from_json(&json).unwrap();
+        let a = back.score_candidates(&recs[0], &recs[1..4]);
+        let b = out.model.score_candidates(&recs[0], &recs[1..4]);
+        for (x, y) in a.iter().zip(&b) {
+            assert!((x.probability - y.probability).abs() < 1e-9);
+            assert_eq!(x.band, y.band);
+        }
+        assert!(Model::from_json("{}").is_err());
+    }
+
+    #[test]
+    fn score_candidates_explains_additively() {
+        let recs = sample();
+        let out = link(&recs, &[], &LinkOptions::default(), &NoProgress).unwrap();
+        let m = out.model.score_candidates(&recs[0], &recs[1..2]).remove(0);
+        let e = &m.explanation;
+        let sum = e.prior
+            + e.fields.iter().map(|f| f.weight).sum::<f64>()
+            + e.sibling_adjustment
+            + e.labels_adjustment;
+        assert!((sum - e.log2_odds).abs() < 1e-6, "{e:?}");
+        assert_eq!(e.fields.len(), crate::compare::NF);
+        // the same person in two scripts is linked
+        assert_eq!(m.band, Band::Link, "{m:?}");
+    }
+
+    #[test]
+    fn blocking_keys_meet_across_scripts() {
+        let recs = sample();
+        let a = blocking_keys(&recs[0]);
+        let b = blocking_keys(&recs[1]);
+        assert!(a.iter().any(|k| b.contains(k)));
+        // keys are deterministic: a store can persist them
+        assert_eq!(a, blocking_keys(&recs[0]));
+    }
+
+    #[test]
+    fn every_record_gets_a_cluster_and_labels_are_checked() {
+        let recs = sample();
+        let out = link(&recs, &[], &LinkOptions::default(), &NoProgress).unwrap();
+        assert_eq!(out.clusters.len(), recs.len());
+        let bad = [Label {
+            left: 0,
+            right: 999,
+            is_match: true,
+        }];
+        assert!(matches!(
+            link(&recs, &bad, &LinkOptions::default(), &NoProgress),
+            Err(LinkError::LabelOutOfRange(999))
+        ));
+        let labels = [
+            Label {
+                left: 0,
+                right: 1,
+                is_match: true,
+            },
+            Label {
+                left: 0,
+                right: 2,
+                is_match: false,
+            },
+        ];
+        let opts = LinkOptions {
+            suggest: 5,
+            ..LinkOptions::default()
+        };
+        let out = link(&recs, &labels, &opts, &NoProgress).unwrap();
+        assert!(out.model.supervised.is_some());
+        assert!(out.suggestions.len() <= 5);
+        assert!(
+            !out.suggestions.iter().any(|s| (s.left, s.right) == (0, 1)),
+            "labelled pairs are not suggested again"
+        );
+    }
+}
