@@ -156,7 +156,7 @@ async fn person_tx(tx: &mut Tx, id: PersonId) -> Result<Option<PersonDetail>> {
     .map(claim_from_row)
     .collect::<Result<Vec<_>>>()?;
     let determinations = sqlx::query(
-        "SELECT d.id, m.person_id, d.status, d.evidence, d.decided_by, d.decided_at
+        "SELECT d.id, m.person_id, d.record_id, d.status, d.evidence, d.decided_by, d.decided_at
          FROM determinations d JOIN memberships m ON m.record_id = d.record_id
          WHERE m.person_id = ?1 ORDER BY d.decided_at, d.id",
     )

@@ -282,7 +282,12 @@ pub trait ConsoleStore: Send + Sync {
     async fn set_user_role(&self, name: &str, role: Role, change: &Change) -> Result<()>;
 
     /// Replaces an account's password hash (and ends its sessions).
-    async fn set_user_password(&self, name: &str, password_hash: &str, change: &Change) -> Result<()>;
+    async fn set_user_password(
+        &self,
+        name: &str,
+        password_hash: &str,
+        change: &Change,
+    ) -> Result<()>;
 
     /// Enables or disables an account (disabling ends its sessions).
     async fn set_user_disabled(&self, name: &str, disabled: bool, change: &Change) -> Result<()>;
@@ -312,10 +317,19 @@ pub trait ConsoleStore: Send + Sync {
 
     /// Open and deferred review items with their sides and claims, filtered, unordered (the web
     /// tier orders by value).
-    async fn review_queue(&self, filter: &QueueFilter, now: DateTime<Utc>) -> Result<Vec<QueueEntry>>;
+    async fn review_queue(
+        &self,
+        filter: &QueueFilter,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<QueueEntry>>;
 
     /// Claims an item for `change.actor` until `until`, unless someone else holds it.
-    async fn claim_review(&self, id: i64, until: DateTime<Utc>, change: &Change) -> Result<ClaimOutcome>;
+    async fn claim_review(
+        &self,
+        id: i64,
+        until: DateTime<Utc>,
+        change: &Change,
+    ) -> Result<ClaimOutcome>;
 
     /// One review item with both records, writing a `read_review` audit event in the same
     /// transaction.

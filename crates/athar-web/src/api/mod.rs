@@ -66,7 +66,11 @@ pub struct ApiError {
 
 impl ApiError {
     fn new(status: StatusCode, code: &str, detail: Option<String>) -> ApiError {
-        ApiError { error: code.to_string(), detail, status: status.as_u16() }
+        ApiError {
+            error: code.to_string(),
+            detail,
+            status: status.as_u16(),
+        }
     }
 }
 
@@ -110,7 +114,11 @@ impl Caller {
         if self.0.scopes.contains(&scope) {
             Ok(())
         } else {
-            Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", Some(format!("this token lacks the {} scope", scope.as_str()))))
+            Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                Some(format!("this token lacks the {} scope", scope.as_str())),
+            ))
         }
     }
 
@@ -122,7 +130,10 @@ impl Caller {
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let unauthorized = || ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", None);
         let token = parts
             .headers
@@ -188,7 +199,8 @@ pub fn routes(_state: &AppState) -> Router<AppState> {
             let json = json.clone();
             async move {
                 let mut r = json.into_response();
-                r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                r.headers_mut()
+                    .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
                 r
             }
         }),
@@ -236,15 +248,36 @@ async fn search(
 ) -> Result<Json<Vec<SearchHit>>, ApiError> {
     caller.require(Scope::Read)?;
     if p.name.trim().is_empty() {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid", Some("name is required".into())));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            Some("name is required".into()),
+        ));
     }
     let store = backend(&state)?;
     let model = ingest::load_model(store.as_ref()).await?;
-    let q = ingest::Query { name: p.name, father: p.father, mother: p.mother, birth_year: p.birth_year };
-    let hits = ingest::search(store.as_ref(), &q, model.as_ref().map(|(_, m)| m), p.limit.unwrap_or(20).min(200)).await?;
+    let q = ingest::Query {
+        name: p.name,
+        father: p.father,
+        mother: p.mother,
+        birth_year: p.birth_year,
+    };
+    let hits = ingest::search(
+        store.as_ref(),
+        &q,
+        model.as_ref().map(|(_, m)| m),
+        p.limit.unwrap_or(20).min(200),
+    )
+    .await?;
     Ok(Json(
         hits.into_iter()
-            .map(|h| SearchHit { person_id: h.person_id, record_id: h.record_id, display_name: h.display_name, source: h.source, score: h.score })
+            .map(|h| SearchHit {
+                person_id: h.person_id,
+                record_id: h.record_id,
+                display_name: h.display_name,
+                source: h.source,
+                score: h.score,
+            })
             .collect(),
     ))
 }
@@ -271,7 +304,9 @@ pub struct RecordOut {
 }
 
 fn record_out(r: &athar_store::StoredRecord, contacts: bool) -> RecordOut {
-    let keep = |(k, v): &(String, String)| (contacts || !is_contact_column(k)).then(|| (k.clone(), v.clone()));
+    let keep = |(k, v): &(String, String)| {
+        (contacts || !is_contact_column(k)).then(|| (k.clone(), v.clone()))
+    };
     RecordOut {
         id: r.id,
         person_id: r.person_id,
@@ -291,14 +326,23 @@ fn sees_contacts(c: &Caller) -> bool {
 /// One record (an audited read: the record's person is read with it).
 #[utoipa::path(get, path = "/api/v1/records/{id}", params(("id" = i64, Path, description = "Record id")), tag = "read",
     responses((status = 200, body = RecordOut), (status = 404, body = ApiError)))]
-async fn record(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Result<Json<RecordOut>, ApiError> {
+async fn record(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<RecordOut>, ApiError> {
     caller.require(Scope::Read)?;
     let store = backend(&state)?;
-    let r = store.record(id).await?.ok_or_else(|| ApiError::from(StoreError::NotFound(format!("record {id}"))))?;
+    let r = store
+        .record(id)
+        .await?
+        .ok_or_else(|| ApiError::from(StoreError::NotFound(format!("record {id}"))))?;
     let change = caller.change(&state);
     // The record is personal data: its person is read through the audited path.
     let p = store.person_audited(r.person_id, &change).await?;
-    let r = p.and_then(|p| p.records.into_iter().find(|x| x.id == id)).unwrap_or(r);
+    let r = p
+        .and_then(|p| p.records.into_iter().find(|x| x.id == id))
+        .unwrap_or(r);
     Ok(Json(record_out(&r, sees_contacts(&caller))))
 }
 
@@ -329,7 +373,10 @@ fn person_out(p: &PersonDetail, contacts: bool) -> PersonOut {
     PersonOut {
         id: p.id,
         records: p.records.iter().map(|r| record_out(r, contacts)).collect(),
-        status: p.determinations.last().map(|d| d.status.as_str().to_string()),
+        status: p
+            .determinations
+            .last()
+            .map(|d| d.status.as_str().to_string()),
         determinations: serde_json::to_value(&p.determinations).unwrap_or_default(),
         detentions: serde_json::to_value(&p.detentions).unwrap_or_default(),
         claims: if contacts {
@@ -350,7 +397,11 @@ fn person_out(p: &PersonDetail, contacts: bool) -> PersonOut {
 /// One person (an audited read).
 #[utoipa::path(get, path = "/api/v1/persons/{id}", params(("id" = i64, Path, description = "Person id")), tag = "read",
     responses((status = 200, body = PersonOut), (status = 404, body = ApiError)))]
-async fn person(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Result<Json<PersonOut>, ApiError> {
+async fn person(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<PersonOut>, ApiError> {
     caller.require(Scope::Read)?;
     let store = backend(&state)?;
     let p = store
@@ -398,10 +449,18 @@ pub struct ReviewParams {
 
 /// The review queue, ordered by value.
 #[utoipa::path(get, path = "/api/v1/reviews", params(ReviewParams), tag = "read", responses((status = 200, body = [ReviewOut])))]
-async fn reviews(State(state): State<AppState>, caller: Caller, Query(p): Query<ReviewParams>) -> Result<Json<Vec<ReviewOut>>, ApiError> {
+async fn reviews(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(p): Query<ReviewParams>,
+) -> Result<Json<Vec<ReviewOut>>, ApiError> {
     caller.require(Scope::Read)?;
     let store = backend(&state)?;
-    let filter = QueueFilter { source: p.source, governorate: p.governorate, limit: QUEUE_SCAN };
+    let filter = QueueFilter {
+        source: p.source,
+        governorate: p.governorate,
+        limit: QUEUE_SCAN,
+    };
     let mut q = store.review_queue(&filter, state.clock.now()).await?;
     order_by_value(&mut q);
     Ok(Json(
@@ -447,27 +506,49 @@ pub struct DecisionOut {
 /// Confirm (merge), reject or defer a review item; confirm and reject are training labels.
 #[utoipa::path(post, path = "/api/v1/decisions", request_body = DecisionIn, tag = "write",
     responses((status = 200, body = DecisionOut), (status = 409, body = ApiError)))]
-async fn decide(State(state): State<AppState>, caller: Caller, Json(d): Json<DecisionIn>) -> Result<Json<DecisionOut>, ApiError> {
+async fn decide(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(d): Json<DecisionIn>,
+) -> Result<Json<DecisionOut>, ApiError> {
     caller.require(Scope::Write)?;
     let st = match d.decision.as_str() {
         "confirm" => "confirmed",
         "reject" => "rejected",
         "defer" => "deferred",
-        other => return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid", Some(format!("unknown decision {other:?}")))),
+        other => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid",
+                Some(format!("unknown decision {other:?}")),
+            ));
+        }
     };
     let store = backend(&state)?;
     let mut change = caller.change(&state);
     if let athar_store::console::ClaimOutcome::HeldBy(other) = store
-        .claim_review(d.review_id, change.at + chrono::Duration::minutes(crate::console::review::CLAIM_MINUTES), &change)
+        .claim_review(
+            d.review_id,
+            change.at + chrono::Duration::minutes(crate::console::review::CLAIM_MINUTES),
+            &change,
+        )
         .await?
     {
-        return Err(ApiError::new(StatusCode::CONFLICT, "conflict", Some(format!("claimed by {other}"))));
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            Some(format!("claimed by {other}")),
+        ));
     }
     if let Some(r) = d.reason.filter(|r| !r.trim().is_empty()) {
         change = change.because(r);
     }
     let event_id = store.decide_review(d.review_id, st, &change).await?;
-    Ok(Json(DecisionOut { review_id: d.review_id, state: st.to_string(), event_id }))
+    Ok(Json(DecisionOut {
+        review_id: d.review_id,
+        state: st.to_string(),
+        event_id,
+    }))
 }
 
 /// Import parameters.
@@ -518,13 +599,23 @@ async fn import_list(
     };
     let file_name = p.file_name.unwrap_or_else(|| "upload".into());
     let sha256 = secret_hash_bytes(&body);
-    let (records, format) = crate::console::import::incoming(&file_name, body.to_vec(), map).map_err(bad)?;
+    let (records, format) =
+        crate::console::import::incoming(&file_name, body.to_vec(), map).map_err(bad)?;
     let change = caller.change(&state);
     let store = backend(&state)?;
     let report = ingest::import(
         store.as_ref() as &dyn ConsoleBackend,
-        SourceInfo { name: p.source.trim().to_string(), supplier: None, notes: None },
-        Some(FileInfo { file_name, sha256, format, received_at: Some(change.at) }),
+        SourceInfo {
+            name: p.source.trim().to_string(),
+            supplier: None,
+            notes: None,
+        },
+        Some(FileInfo {
+            file_name,
+            sha256,
+            format,
+            received_at: Some(change.at),
+        }),
         &records,
         &MatchOptions::default(),
         &change,
@@ -556,25 +647,52 @@ pub struct ExportParams {
 /// Export every record with its person: CSV (canonical fields) or PFIF 1.4 XML.
 #[utoipa::path(get, path = "/api/v1/export", params(ExportParams), tag = "export",
     responses((status = 200, description = "CSV or PFIF XML", content_type = "text/csv"), (status = 400, body = ApiError)))]
-async fn export(State(state): State<AppState>, caller: Caller, Query(p): Query<ExportParams>) -> Result<Response, ApiError> {
+async fn export(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(p): Query<ExportParams>,
+) -> Result<Response, ApiError> {
     caller.require(Scope::Export)?;
     let store = backend(&state)?;
     let contacts = sees_contacts(&caller);
     let (body, content_type) = match p.format.as_str() {
-        "csv" => (export_csv(store.as_ref(), contacts).await?, "text/csv; charset=utf-8"),
-        "pfif" => (crate::api::pfif::export(store.as_ref(), contacts).await?, "application/xml; charset=utf-8"),
-        other => return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid", Some(format!("unknown format {other:?} (csv or pfif)")))),
+        "csv" => (
+            export_csv(store.as_ref(), contacts).await?,
+            "text/csv; charset=utf-8",
+        ),
+        "pfif" => (
+            crate::api::pfif::export(store.as_ref(), contacts).await?,
+            "application/xml; charset=utf-8",
+        ),
+        other => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid",
+                Some(format!("unknown format {other:?} (csv or pfif)")),
+            ));
+        }
     };
     store
-        .audit("export", "store", None, &serde_json::json!({"format": p.format}), &caller.change(&state))
+        .audit(
+            "export",
+            "store",
+            None,
+            &serde_json::json!({"format": p.format}),
+            &caller.change(&state),
+        )
         .await?;
     let mut r = body.into_response();
-    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     Ok(r)
 }
 
 fn csv_cell(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }
 
 /// Every record as CSV: `record_id,person_id,source,local_id`, then the canonical fields.
@@ -596,7 +714,13 @@ pub async fn export_csv(store: &dyn ConsoleBackend, contacts: bool) -> Result<St
         let Some(last) = page.last() else { break };
         after = last.id;
         for r in &page {
-            out.push_str(&format!("{},{},{},{}", r.id, r.person_id, csv_cell(&r.source), csv_cell(r.local_id.as_deref().unwrap_or(""))));
+            out.push_str(&format!(
+                "{},{},{},{}",
+                r.id,
+                r.person_id,
+                csv_cell(&r.source),
+                csv_cell(r.local_id.as_deref().unwrap_or(""))
+            ));
             for f in &fields {
                 out.push(',');
                 out.push_str(&csv_cell(r.field(f).unwrap_or("")));
@@ -627,7 +751,10 @@ mod tests {
         }
         in_doc.push(("GET".into(), "/api/openapi.json".into()));
         in_doc.sort();
-        let mut table: Vec<(String, String)> = API_ROUTES.iter().map(|(m, p, _)| (m.to_string(), p.to_string())).collect();
+        let mut table: Vec<(String, String)> = API_ROUTES
+            .iter()
+            .map(|(m, p, _)| (m.to_string(), p.to_string()))
+            .collect();
         table.sort();
         assert_eq!(in_doc, table);
     }

@@ -40,12 +40,24 @@ fn element(out: &mut String, name: &str, value: Option<&str>) {
 /// One record as a `pfif:person` element.
 pub fn person_xml(r: &StoredRecord, contacts: bool) -> String {
     let mut out = String::from("  <pfif:person>\n");
-    element(&mut out, "person_record_id", Some(&format!("{DOMAIN}/record.{}", r.id)));
-    element(&mut out, "entry_date", Some(&r.created_at.format("%Y-%m-%dT%H:%M:%SZ").to_string()));
+    element(
+        &mut out,
+        "person_record_id",
+        Some(&format!("{DOMAIN}/record.{}", r.id)),
+    );
+    element(
+        &mut out,
+        "entry_date",
+        Some(&r.created_at.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+    );
     element(&mut out, "source_name", Some(&r.source));
     let given = r.field("first_name");
     let family = r.field("family_name");
-    element(&mut out, "full_name", Some(r.field("full_name").unwrap_or(&r.display_name)));
+    element(
+        &mut out,
+        "full_name",
+        Some(r.field("full_name").unwrap_or(&r.display_name)),
+    );
     element(&mut out, "given_name", given);
     element(&mut out, "family_name", family);
     element(
@@ -57,13 +69,23 @@ pub fn person_xml(r: &StoredRecord, contacts: bool) -> String {
             _ => "other",
         }),
     );
-    element(&mut out, "date_of_birth", r.field("birth_date").or(r.field("birth_year")));
+    element(
+        &mut out,
+        "date_of_birth",
+        r.field("birth_date").or(r.field("birth_year")),
+    );
     element(&mut out, "home_state", r.field("governorate"));
     if contacts {
         element(&mut out, "home_street", r.field("residence"));
     }
     let mut other = format!("athar-person: {}", r.person_id);
-    for f in ["father_name", "mother_name", "prison_number", "detention_place", "detention_date"] {
+    for f in [
+        "father_name",
+        "mother_name",
+        "prison_number",
+        "detention_place",
+        "detention_date",
+    ] {
         if let Some(v) = r.field(f) {
             other.push_str(&format!("\n{f}: {v}"));
         }
@@ -75,7 +97,8 @@ pub fn person_xml(r: &StoredRecord, contacts: bool) -> String {
 
 /// Every record of the store as one PFIF 1.4 document.
 pub async fn export(store: &dyn ConsoleBackend, contacts: bool) -> Result<String, ApiError> {
-    let mut out = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<pfif:pfif xmlns:pfif=\"{NS}\">\n");
+    let mut out =
+        format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<pfif:pfif xmlns:pfif=\"{NS}\">\n");
     let mut after = 0;
     loop {
         let page = store.records_page(after, 5_000).await?;
@@ -112,7 +135,9 @@ mod tests {
             ],
             normalized: serde_json::json!({}),
             display_name: "سامي Darwish".into(),
-            created_at: chrono::Utc.with_ymd_and_hms(2026, 11, 27, 10, 0, 0).unwrap(),
+            created_at: chrono::Utc
+                .with_ymd_and_hms(2026, 11, 27, 10, 0, 0)
+                .unwrap(),
         }
     }
 

@@ -114,7 +114,11 @@ pub struct UsersPage {
 /// `GET /{lang}/console/users`.
 pub async fn users(State(state): State<AppState>, f: Frame) -> Result<Response, ConsoleError> {
     let users = backend(&state)?.list_users().await?;
-    Ok(page(&UsersPage { f, users, roles: Role::ALL.iter().map(|r| r.as_str()).collect() }))
+    Ok(page(&UsersPage {
+        f,
+        users,
+        roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
+    }))
 }
 
 /// The new-user form.
@@ -136,7 +140,9 @@ pub const MIN_PASSWORD: usize = 12;
 
 fn check_password(p: &str) -> Result<(), ConsoleError> {
     if p.chars().count() < MIN_PASSWORD {
-        return Err(ConsoleError::Refused(format!("a password needs at least {MIN_PASSWORD} characters")));
+        return Err(ConsoleError::Refused(format!(
+            "a password needs at least {MIN_PASSWORD} characters"
+        )));
     }
     Ok(())
 }
@@ -144,7 +150,9 @@ fn check_password(p: &str) -> Result<(), ConsoleError> {
 fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
-        && name.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
 /// `POST /{lang}/console/users`.
@@ -157,13 +165,17 @@ pub async fn create_user(
     verify_form_token(&headers, &form.csrf)?;
     let name = form.name.trim();
     if !valid_name(name) {
-        return Err(ConsoleError::Refused(format!("not a valid login name: {name:?}")));
+        return Err(ConsoleError::Refused(format!(
+            "not a valid login name: {name:?}"
+        )));
     }
     let role: Role = form.role.parse()?;
     check_password(&form.password)?;
     let staff = f.staff()?;
     let hash = hash_password(&state, &form.password).await?;
-    backend(&state)?.add_user(name, role, &hash, &staff.change(&state)).await?;
+    backend(&state)?
+        .add_user(name, role, &hash, &staff.change(&state))
+        .await?;
     Ok(redirect(&f.href("users")))
 }
 
@@ -225,11 +237,27 @@ pub struct TokensPage {
     pub created: Option<String>,
 }
 
-async fn tokens_page(state: &AppState, f: Frame, created: Option<String>) -> Result<Response, ConsoleError> {
+async fn tokens_page(
+    state: &AppState,
+    f: Frame,
+    created: Option<String>,
+) -> Result<Response, ConsoleError> {
     let store = backend(state)?;
     let tokens = store.list_api_tokens().await?;
-    let users = store.list_users().await?.into_iter().filter(|u| !u.disabled).map(|u| u.name).collect();
-    Ok(page(&TokensPage { f, tokens, users, scopes: Scope::ALL.iter().map(|s| s.as_str()).collect(), created }))
+    let users = store
+        .list_users()
+        .await?
+        .into_iter()
+        .filter(|u| !u.disabled)
+        .map(|u| u.name)
+        .collect();
+    Ok(page(&TokensPage {
+        f,
+        tokens,
+        users,
+        scopes: Scope::ALL.iter().map(|s| s.as_str()).collect(),
+        created,
+    }))
 }
 
 /// `GET /{lang}/console/tokens`.
@@ -246,17 +274,37 @@ pub async fn create_token(
     axum::extract::RawForm(body): axum::extract::RawForm,
 ) -> Result<Response, ConsoleError> {
     let pairs: Vec<(String, String)> = serde_urlencoded_pairs(&body);
-    let get = |k: &str| pairs.iter().find(|(a, _)| a == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(a, _)| a == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
     verify_form_token(&headers, &get("csrf"))?;
-    let scopes: Vec<Scope> = pairs.iter().filter(|(k, _)| k == "scope").filter_map(|(_, v)| Scope::parse(v)).collect();
+    let scopes: Vec<Scope> = pairs
+        .iter()
+        .filter(|(k, _)| k == "scope")
+        .filter_map(|(_, v)| Scope::parse(v))
+        .collect();
     let label = get("label").trim().to_string();
     let user = get("user").trim().to_string();
     if label.is_empty() || scopes.is_empty() {
-        return Err(ConsoleError::Refused("a token needs a label and at least one scope".into()));
+        return Err(ConsoleError::Refused(
+            "a token needs a label and at least one scope".into(),
+        ));
     }
     let staff = f.staff()?;
     let token = format!("athar_{}", hex::encode(state.random_bytes(24)));
-    backend(&state)?.create_api_token(&secret_hash(&token), &label, &user, &scopes, &staff.change(&state)).await?;
+    backend(&state)?
+        .create_api_token(
+            &secret_hash(&token),
+            &label,
+            &user,
+            &scopes,
+            &staff.change(&state),
+        )
+        .await?;
     tokens_page(&state, f, Some(token)).await
 }
 
@@ -305,7 +353,9 @@ pub async fn revoke_token(
 ) -> Result<Response, ConsoleError> {
     verify_form_token(&headers, &form.csrf)?;
     let staff = f.staff()?;
-    backend(&state)?.revoke_api_token(id, &staff.change(&state)).await?;
+    backend(&state)?
+        .revoke_api_token(id, &staff.change(&state))
+        .await?;
     Ok(redirect(&f.href("tokens")))
 }
 

@@ -34,7 +34,7 @@ use crate::error::WebError;
 use crate::i18n::Lang;
 use crate::layout::{page, page_with_status};
 use crate::ratelimit::ClientKey;
-use crate::security::verify_form_token;
+use crate::security::{CsrfToken, verify_form_token};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "athar_session";
@@ -97,7 +97,11 @@ pub async fn verify_password(phc: &str, password: &str) -> bool {
     let (phc, password) = (phc.to_string(), password.to_string());
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&phc)
-            .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+            .map(|h| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &h)
+                    .is_ok()
+            })
             .unwrap_or(false)
     })
     .await
@@ -141,12 +145,26 @@ pub fn session_clear_cookie() -> String {
 }
 
 /// The staff member of a request, from its session cookie.
-pub async fn current_staff(state: &AppState, headers: &HeaderMap) -> Result<Option<Staff>, WebError> {
-    let Some(id) = session_cookie(headers) else { return Ok(None) };
-    let Some(store) = state.console.clone() else { return Ok(None) };
+pub async fn current_staff(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<Staff>, WebError> {
+    let Some(id) = session_cookie(headers) else {
+        return Ok(None);
+    };
+    let Some(store) = state.console.clone() else {
+        return Ok(None);
+    };
     let hash = secret_hash(&id);
-    let session = store.session(&hash, state.clock.now()).await.map_err(WebError::internal)?;
-    Ok(session.map(|s| Staff { name: s.user_name, role: s.role, session_hash: hash }))
+    let session = store
+        .session(&hash, state.clock.now())
+        .await
+        .map_err(WebError::internal)?;
+    Ok(session.map(|s| Staff {
+        name: s.user_name,
+        role: s.role,
+        session_hash: hash,
+    }))
 }
 
 fn see_other(to: &str) -> Response {
@@ -165,6 +183,11 @@ pub async fn guard(
     next: Next,
 ) -> Response {
     let lang = Lang::from_path(req.uri().path());
+    let csrf = req
+        .extensions()
+        .get::<CsrfToken>()
+        .map(|t| t.0.clone())
+        .unwrap_or_default();
     let staff = match current_staff(&state, req.headers()).await {
         Ok(s) => s,
         Err(e) => return e.into_response(),
@@ -173,10 +196,14 @@ pub async fn guard(
         match &staff {
             None => return see_other(&format!("/{}/console/login", lang.code())),
             Some(s) if !roles.contains(&s.role) => {
-                let frame = Frame::bare(lang, staff.clone());
+                let frame = Frame::bare(lang, staff.clone(), csrf.clone());
                 return page_with_status(
                     StatusCode::FORBIDDEN,
-                    &super::frame::MessagePage::new(frame, "c-not-allowed-title", "c-not-allowed-body"),
+                    &super::frame::MessagePage::new(
+                        frame,
+                        "c-not-allowed-title",
+                        "c-not-allowed-body",
+                    ),
                 );
             }
             Some(_) => {}
@@ -188,7 +215,7 @@ pub async fn guard(
     let response = next.run(req).await;
     match refused_message(&response) {
         Some(msg) => {
-            let frame = Frame::bare(lang, staff);
+            let frame = Frame::bare(lang, staff, csrf);
             let mut page = page_with_status(
                 response.status(),
                 &super::frame::MessagePage::refused(frame, msg),
@@ -229,7 +256,11 @@ pub async fn login_page(f: Frame) -> Response {
     if f.staff.is_some() {
         return see_other(&f.href(""));
     }
-    page(&LoginPage { f, problem: None, name: String::new() })
+    page(&LoginPage {
+        f,
+        problem: None,
+        name: String::new(),
+    })
 }
 
 /// `POST /{lang}/console/login`.
@@ -248,28 +279,50 @@ pub async fn login_submit(
     let account_key = format!("account:{name}");
     let client_key = format!("client:{client}");
     let refuse = |problem: &'static str, status: StatusCode, f: Frame, name: String| {
-        page_with_status(status, &LoginPage { f, problem: Some(problem), name })
+        page_with_status(
+            status,
+            &LoginPage {
+                f,
+                problem: Some(problem),
+                name,
+            },
+        )
     };
     let account_fails = store.failed_logins_since(&account_key, since).await?;
     let client_fails = store.failed_logins_since(&client_key, since).await?;
     if account_fails >= MAX_FAILS_PER_ACCOUNT || client_fails >= MAX_FAILS_PER_CLIENT {
-        store.record_login_attempt(&[&account_key, &client_key], false, now).await?;
-        return Ok(refuse("c-login-throttled", StatusCode::TOO_MANY_REQUESTS, f, name));
+        store
+            .record_login_attempt(&[&account_key, &client_key], false, now)
+            .await?;
+        return Ok(refuse(
+            "c-login-throttled",
+            StatusCode::TOO_MANY_REQUESTS,
+            f,
+            name,
+        ));
     }
     let user = store.user(&name).await?;
-    let phc = user.as_ref().map_or(DUMMY_PHC, |u| u.password_hash.as_str());
+    let phc = user
+        .as_ref()
+        .map_or(DUMMY_PHC, |u| u.password_hash.as_str());
     let ok = verify_password(phc, &form.password).await;
     let user = user.filter(|u| ok && !u.disabled);
     let Some(user) = user else {
-        store.record_login_attempt(&[&account_key, &client_key], false, now).await?;
+        store
+            .record_login_attempt(&[&account_key, &client_key], false, now)
+            .await?;
         return Ok(refuse("c-login-failed", StatusCode::UNAUTHORIZED, f, name));
     };
-    store.record_login_attempt(&[&account_key, &client_key], true, now).await?;
+    store
+        .record_login_attempt(&[&account_key, &client_key], true, now)
+        .await?;
     let id = hex::encode(state.random_bytes(32));
     let old = session_cookie(&headers).map(|s| secret_hash(&s));
     let expires = now + Duration::hours(SESSION_HOURS);
     let change = Change::new(user.name.clone(), now);
-    store.create_session(&secret_hash(&id), user.id, old.as_deref(), expires, &change).await?;
+    store
+        .create_session(&secret_hash(&id), user.id, old.as_deref(), expires, &change)
+        .await?;
     let mut r = see_other(&f.href(""));
     if let Ok(v) = HeaderValue::from_str(&session_set_cookie(&id)) {
         r.headers_mut().append(SET_COOKIE, v);
@@ -294,7 +347,9 @@ pub async fn logout(
 ) -> Result<Response, ConsoleError> {
     verify_form_token(&headers, &form.csrf)?;
     let staff = f.staff()?;
-    backend(&state)?.delete_session(&staff.session_hash, &staff.change(&state)).await?;
+    backend(&state)?
+        .delete_session(&staff.session_hash, &staff.change(&state))
+        .await?;
     // Back to the public home page of the same language.
     let mut r = see_other(&format!("/{}/", f.tr.code()));
     if let Ok(v) = HeaderValue::from_str(&session_clear_cookie()) {
@@ -317,8 +372,16 @@ mod tests {
         let phc = hash_password_with_salt("correct horse", b"0123456789abcdef").unwrap();
         assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
         let parsed = PasswordHash::new(&phc).unwrap();
-        assert!(Argon2::default().verify_password(b"correct horse", &parsed).is_ok());
-        assert!(Argon2::default().verify_password(b"wrong horse", &parsed).is_err());
+        assert!(
+            Argon2::default()
+                .verify_password(b"correct horse", &parsed)
+                .is_ok()
+        );
+        assert!(
+            Argon2::default()
+                .verify_password(b"wrong horse", &parsed)
+                .is_err()
+        );
     }
 
     #[test]
@@ -338,7 +401,10 @@ mod tests {
     #[test]
     fn only_well_formed_session_ids_are_read() {
         let mut h = HeaderMap::new();
-        h.insert(COOKIE, HeaderValue::from_str(&format!("x=1; {SESSION_COOKIE}={}", "b".repeat(64))).unwrap());
+        h.insert(
+            COOKIE,
+            HeaderValue::from_str(&format!("x=1; {SESSION_COOKIE}={}", "b".repeat(64))).unwrap(),
+        );
         assert_eq!(session_cookie(&h), Some("b".repeat(64)));
         let mut h = HeaderMap::new();
         h.insert(COOKIE, HeaderValue::from_static("athar_session=../../etc"));

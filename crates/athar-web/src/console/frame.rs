@@ -36,21 +36,41 @@ pub struct Frame {
 impl FromRequestParts<AppState> for Frame {
     type Rejection = WebError;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let path = parts.uri.path();
         let mut segs = path.trim_start_matches('/').splitn(2, '/');
-        let lang = segs.next().and_then(Lang::from_code).ok_or(WebError::NotFound)?;
+        let lang = segs
+            .next()
+            .and_then(Lang::from_code)
+            .ok_or(WebError::NotFound)?;
         let rest = segs.next().unwrap_or("").to_string();
-        let csrf = parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
+        let csrf = parts
+            .extensions
+            .get::<CsrfToken>()
+            .map(|t| t.0.clone())
+            .unwrap_or_default();
         let staff = parts.extensions.get::<Staff>().cloned();
-        Ok(Frame { tr: Tr::new(lang), path: rest, csrf, staff })
+        Ok(Frame {
+            tr: Tr::new(lang),
+            path: rest,
+            csrf,
+            staff,
+        })
     }
 }
 
 impl Frame {
     /// A frame without a request path (guard pages).
-    pub fn bare(lang: Lang, staff: Option<Staff>) -> Frame {
-        Frame { tr: Tr::new(lang), path: "console/".into(), csrf: String::new(), staff }
+    pub fn bare(lang: Lang, staff: Option<Staff>, csrf: String) -> Frame {
+        Frame {
+            tr: Tr::new(lang),
+            path: "console/".into(),
+            csrf,
+            staff,
+        }
     }
 
     /// The logged-in staff member (the guard guarantees one on staff routes).
@@ -107,12 +127,17 @@ impl Frame {
 
     /// The staff member's name, or empty.
     pub fn who(&self) -> String {
-        self.staff.as_ref().map(|s| s.name.clone()).unwrap_or_default()
+        self.staff
+            .as_ref()
+            .map(|s| s.name.clone())
+            .unwrap_or_default()
     }
 
     /// The staff member's role, translated.
     pub fn role_name(&self) -> String {
-        self.role().map(|r| self.tr.t(&format!("c-role-{}", r.as_str()))).unwrap_or_default()
+        self.role()
+            .map(|r| self.tr.t(&format!("c-role-{}", r.as_str())))
+            .unwrap_or_default()
     }
 
     /// A date and time for staff pages (UTC, ISO-like, digits per language).
@@ -174,7 +199,12 @@ pub struct MessagePage {
 impl MessagePage {
     /// A page from two translation keys.
     pub fn new(f: Frame, title: &str, body: &str) -> MessagePage {
-        MessagePage { title: f.tr.t(title), body: f.tr.t(body), detail: None, f }
+        MessagePage {
+            title: f.tr.t(title),
+            body: f.tr.t(body),
+            detail: None,
+            f,
+        }
     }
 
     /// The page for a request the store refused.
@@ -208,7 +238,13 @@ pub fn refused_message(r: &Response) -> Option<String> {
 pub async fn stylesheet() -> Response {
     let mut response = CONSOLE_CSS.into_response();
     let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400"),
+    );
     response
 }

@@ -45,7 +45,11 @@ pub struct UploadPage {
 /// `GET /{lang}/console/import`.
 pub async fn form(State(state): State<AppState>, f: Frame) -> Result<Response, ConsoleError> {
     let sources = backend(&state)?.source_names().await?;
-    Ok(page(&UploadPage { f, sources, problem: None }))
+    Ok(page(&UploadPage {
+        f,
+        sources,
+        problem: None,
+    }))
 }
 
 /// One column of the preview with its mapping.
@@ -128,7 +132,11 @@ const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 pub fn b64_encode(data: &[u8]) -> String {
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -194,7 +202,12 @@ async fn read_upload(mut mp: Multipart) -> Result<Upload, WebError> {
         }
     }
     // Keep only the file's own name: no directories from the browser.
-    up.file_name = up.file_name.rsplit(['/', '\\']).next().unwrap_or("upload").to_string();
+    up.file_name = up
+        .file_name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or("upload")
+        .to_string();
     Ok(up)
 }
 
@@ -204,11 +217,17 @@ fn field_map(up: &Upload) -> Result<FieldMap, String> {
     if up.map.is_empty() {
         return Ok(map);
     }
-    let probe = open_bytes(up.file_name.clone(), up.bytes.clone(), &ReadOptions::default())
-        .map_err(|e| e.to_string())?;
+    let probe = open_bytes(
+        up.file_name.clone(),
+        up.bytes.clone(),
+        &ReadOptions::default(),
+    )
+    .map_err(|e| e.to_string())?;
     let headers: Vec<String> = probe.columns().iter().map(|c| c.column.clone()).collect();
     for (i, field) in &up.map {
-        let Some(column) = headers.get(*i) else { continue };
+        let Some(column) = headers.get(*i) else {
+            continue;
+        };
         if let Some(f) = Field::ALL.iter().find(|f| f.name() == field.as_str()) {
             map.insert(*f, column.clone()).map_err(|e| e.to_string())?;
         }
@@ -230,7 +249,13 @@ pub async fn preview(
     let up = read_upload(mp).await?;
     verify_form_token(&headers, &up.csrf)?;
     let store = backend(&state)?;
-    let problem = |f: Frame, sources: Vec<String>, msg: String| page(&UploadPage { f, sources, problem: Some(msg) });
+    let problem = |f: Frame, sources: Vec<String>, msg: String| {
+        page(&UploadPage {
+            f,
+            sources,
+            problem: Some(msg),
+        })
+    };
     if up.bytes.is_empty() || up.source.is_empty() {
         let msg = f.tr.t("c-import-need-file");
         return Ok(problem(f, store.source_names().await?, msg));
@@ -293,7 +318,16 @@ pub async fn preview(
     let already = store.find_import(&sha256_hex(&up.bytes)).await?.is_some();
     Ok(page(&PreviewPage {
         encoding: list.encoding().name().to_string(),
-        delimiter: list.delimiter().map(|d| if d == '\t' { "TAB".to_string() } else { d.to_string() }).unwrap_or_default(),
+        delimiter: list
+            .delimiter()
+            .map(|d| {
+                if d == '\t' {
+                    "TAB".to_string()
+                } else {
+                    d.to_string()
+                }
+            })
+            .unwrap_or_default(),
         warnings: list.warnings(),
         f,
         file_name: up.file_name.clone(),
@@ -309,15 +343,31 @@ pub async fn preview(
 }
 
 /// Reads a whole list into the records to import; an unreadable row is an error naming it.
-pub fn incoming(file_name: &str, bytes: Vec<u8>, map: FieldMap) -> Result<(Vec<Incoming>, String), String> {
-    let mut list = open_bytes(file_name.to_string(), bytes, &ReadOptions { map, sheet: None })
-        .map_err(|e| e.to_string())?;
-    let format = if list.encoding().name() == "xlsx" { "xlsx" } else { "csv" }.to_string();
+pub fn incoming(
+    file_name: &str,
+    bytes: Vec<u8>,
+    map: FieldMap,
+) -> Result<(Vec<Incoming>, String), String> {
+    let mut list = open_bytes(
+        file_name.to_string(),
+        bytes,
+        &ReadOptions { map, sheet: None },
+    )
+    .map_err(|e| e.to_string())?;
+    let format = if list.encoding().name() == "xlsx" {
+        "xlsx"
+    } else {
+        "csv"
+    }
+    .to_string();
     let mut out = Vec::new();
     for row in list.by_ref() {
         let row = row.map_err(|e| e.to_string())?;
         out.push(Incoming {
-            raw: row.raw().map(|(k, v)| (k.into_owned(), v.to_string())).collect(),
+            raw: row
+                .raw()
+                .map(|(k, v)| (k.into_owned(), v.to_string()))
+                .collect(),
             record: row.record,
             line: Some(row.line),
         });
@@ -344,8 +394,17 @@ pub async fn confirm(
     let file_name = up.file_name.clone();
     let (records, format) = incoming(&file_name, up.bytes, map).map_err(ConsoleError::Refused)?;
     let change = staff.change(&state);
-    let file = FileInfo { file_name, sha256, format, received_at: Some(change.at) };
-    let source = SourceInfo { name: up.source.clone(), supplier: None, notes: None };
+    let file = FileInfo {
+        file_name,
+        sha256,
+        format,
+        received_at: Some(change.at),
+    };
+    let source = SourceInfo {
+        name: up.source.clone(),
+        supplier: None,
+        notes: None,
+    };
     let report = ingest::import(
         store.as_ref(),
         source,
@@ -394,7 +453,9 @@ pub async fn retrain(
         stored.extend(page);
     }
     if stored.len() < 2 {
-        return Err(ConsoleError::Refused("the store has too few records to train on".into()));
+        return Err(ConsoleError::Refused(
+            "the store has too few records to train on".into(),
+        ));
     }
     let mut records = Vec::with_capacity(stored.len());
     let mut index = HashMap::with_capacity(stored.len());
@@ -420,26 +481,49 @@ pub async fn retrain(
     let model = {
         let (records, labels) = (records.clone(), labels.clone());
         tokio::task::spawn_blocking(move || {
-            athar_linkage::link(&records, &labels, &LinkOptions::default(), &NoProgress).map(|o| o.model)
+            athar_linkage::link(&records, &labels, &LinkOptions::default(), &NoProgress)
+                .map(|o| o.model)
         })
         .await
-        .map_err(WebError::internal)?
-        .map_err(|e| StoreError::Invalid(e.to_string()))?
+        .map_err(|e| ConsoleError::Refused(format!("training failed: {e}")))?
+        .map_err(|e| StoreError::Invalid(format!("training failed: {e}")))?
     };
-    let version = ingest::model_version(change.at, "train");
+    // Two trainings in the same instant (a fixed test clock, two instances) must not collide.
+    let version = format!(
+        "{}-{}",
+        ingest::model_version(change.at, "train"),
+        hex::encode(state.random_bytes(3))
+    );
     store.save_model(&version, &model.to_json(), change).await?;
-    let open = store.review_queue(&athar_store::console::QueueFilter { limit: usize::MAX, ..Default::default() }, state.clock.now()).await?;
+    let open = store
+        .review_queue(
+            &athar_store::console::QueueFilter {
+                limit: usize::MAX,
+                ..Default::default()
+            },
+            state.clock.now(),
+        )
+        .await?;
     let mut rescored = 0;
     for e in open {
-        let (Some(&l), Some(&r)) = (index.get(&e.item.left_record_id), index.get(&e.item.right_record_id)) else {
+        let (Some(&l), Some(&r)) = (
+            index.get(&e.item.left_record_id),
+            index.get(&e.item.right_record_id),
+        ) else {
             continue;
         };
         let m = model.score_prepared(&model.prepare(&records[l]), &model.prepare(&records[r]));
         let explanation = serde_json::to_value(&m.explanation).map_err(WebError::internal)?;
-        store.rescore_review(e.item.id, m.probability, &explanation, &version, change).await?;
+        store
+            .rescore_review(e.item.id, m.probability, &explanation, &version, change)
+            .await?;
         rescored += 1;
     }
-    Ok(TrainReport { version, labels: n_labels, rescored })
+    Ok(TrainReport {
+        version,
+        labels: n_labels,
+        rescored,
+    })
 }
 
 #[cfg(test)]
@@ -448,7 +532,16 @@ mod tests {
 
     #[test]
     fn base64_round_trip() {
-        for data in [&b""[..], b"f", b"fo", b"foo", b"foob", b"fooba", b"foobar", "محمد,1985\n".as_bytes()] {
+        for data in [
+            &b""[..],
+            b"f",
+            b"fo",
+            b"foo",
+            b"foob",
+            b"fooba",
+            b"foobar",
+            "محمد,1985\n".as_bytes(),
+        ] {
             let enc = b64_encode(data);
             assert_eq!(b64_decode(&enc).unwrap(), data);
         }

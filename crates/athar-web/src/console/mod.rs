@@ -58,7 +58,12 @@ pub enum Access {
 }
 
 /// Every staff role.
-pub const ALL_STAFF: &[Role] = &[Role::Caseworker, Role::Coordinator, Role::Analyst, Role::Admin];
+pub const ALL_STAFF: &[Role] = &[
+    Role::Caseworker,
+    Role::Coordinator,
+    Role::Analyst,
+    Role::Admin,
+];
 /// Caseworkers and admins: imports, reviews, decisions, contacts.
 pub const CASEWORK: &[Role] = &[Role::Caseworker, Role::Admin];
 /// Who reads tips: caseworkers, coordinators (search operations) and admins.
@@ -90,8 +95,19 @@ where
     H: axum::handler::Handler<T, AppState>,
     T: 'static,
 {
-    let filter = if method == "POST" { MethodFilter::POST } else { MethodFilter::GET };
-    Entry { spec: RouteSpec { method, path, access }, handler: on(filter, handler) }
+    let filter = if method == "POST" {
+        MethodFilter::POST
+    } else {
+        MethodFilter::GET
+    };
+    Entry {
+        spec: RouteSpec {
+            method,
+            path,
+            access,
+        },
+        handler: on(filter, handler),
+    }
 }
 
 /// Every console route: the single list the router and the access-matrix test are built from.
@@ -100,34 +116,149 @@ pub fn registry() -> Vec<Entry> {
     vec![
         entry("GET", "/{lang}/console/login", Public, auth::login_page),
         entry("POST", "/{lang}/console/login", Public, auth::login_submit),
-        entry("POST", "/{lang}/console/logout", Staff(ALL_STAFF), auth::logout),
+        entry(
+            "POST",
+            "/{lang}/console/logout",
+            Staff(ALL_STAFF),
+            auth::logout,
+        ),
         entry("GET", "/{lang}/console/", Staff(ALL_STAFF), admin::home),
-        entry("GET", "/{lang}/console/review", Staff(CASEWORK), review::queue),
-        entry("GET", "/{lang}/console/review/{id}", Staff(CASEWORK), review::compare),
-        entry("POST", "/{lang}/console/review/{id}/claim", Staff(CASEWORK), review::claim),
-        entry("POST", "/{lang}/console/review/{id}/decide", Staff(CASEWORK), review::decide),
-        entry("POST", "/{lang}/console/train", Staff(CASEWORK), review::train),
-        entry("GET", "/{lang}/console/persons", Staff(ALL_STAFF), persons::search),
-        entry("GET", "/{lang}/console/persons/{id}", Staff(ALL_STAFF), persons::show),
-        entry("GET", "/{lang}/console/persons/{id}/contacts", Staff(CASEWORK), persons::contacts_form),
-        entry("POST", "/{lang}/console/persons/{id}/contacts", Staff(CASEWORK), persons::contacts),
-        entry("POST", "/{lang}/console/persons/{id}/merge", Staff(CASEWORK), persons::merge),
-        entry("POST", "/{lang}/console/persons/{id}/determination", Staff(CASEWORK), persons::determine),
-        entry("POST", "/{lang}/console/records/{id}/split", Staff(CASEWORK), persons::split),
-        entry("POST", "/{lang}/console/events/{id}/reverse", Staff(CASEWORK), persons::reverse),
-        entry("GET", "/{lang}/console/import", Staff(CASEWORK), import::form),
-        entry("POST", "/{lang}/console/import", Staff(CASEWORK), import::preview),
-        entry("POST", "/{lang}/console/import/confirm", Staff(CASEWORK), import::confirm),
+        entry(
+            "GET",
+            "/{lang}/console/review",
+            Staff(CASEWORK),
+            review::queue,
+        ),
+        entry(
+            "GET",
+            "/{lang}/console/review/{id}",
+            Staff(CASEWORK),
+            review::compare,
+        ),
+        entry(
+            "POST",
+            "/{lang}/console/review/{id}/claim",
+            Staff(CASEWORK),
+            review::claim,
+        ),
+        entry(
+            "POST",
+            "/{lang}/console/review/{id}/decide",
+            Staff(CASEWORK),
+            review::decide,
+        ),
+        entry(
+            "POST",
+            "/{lang}/console/train",
+            Staff(CASEWORK),
+            review::train,
+        ),
+        entry(
+            "GET",
+            "/{lang}/console/persons",
+            Staff(ALL_STAFF),
+            persons::search,
+        ),
+        entry(
+            "GET",
+            "/{lang}/console/persons/{id}",
+            Staff(ALL_STAFF),
+            persons::show,
+        ),
+        entry(
+            "GET",
+            "/{lang}/console/persons/{id}/contacts",
+            Staff(CASEWORK),
+            persons::contacts_form,
+        ),
+        entry(
+            "POST",
+            "/{lang}/console/persons/{id}/contacts",
+            Staff(CASEWORK),
+            persons::contacts,
+        ),
+        entry(
+            "POST",
+            "/{lang}/console/persons/{id}/merge",
+            Staff(CASEWORK),
+            persons::merge,
+        ),
+        entry(
+            "POST",
+            "/{lang}/console/persons/{id}/determination",
+            Staff(CASEWORK),
+            persons::determine,
+        ),
+        entry(
+            "POST",
+            "/{lang}/console/records/{id}/split",
+            Staff(CASEWORK),
+            persons::split,
+        ),
+        entry(
+            "POST",
+            "/{lang}/console/events/{id}/reverse",
+            Staff(CASEWORK),
+            persons::reverse,
+        ),
+        entry(
+            "GET",
+            "/{lang}/console/import",
+            Staff(CASEWORK),
+            import::form,
+        ),
+        entry(
+            "POST",
+            "/{lang}/console/import",
+            Staff(CASEWORK),
+            import::preview,
+        ),
+        entry(
+            "POST",
+            "/{lang}/console/import/confirm",
+            Staff(CASEWORK),
+            import::confirm,
+        ),
         entry("GET", "/{lang}/console/tips", Staff(TIPS), tips::inbox),
-        entry("POST", "/{lang}/console/tips/{id}", Staff(TIPS), tips::triage),
-        entry("POST", "/{lang}/console/tips/{id}/contact", Staff(CASEWORK), tips::contact),
+        entry(
+            "POST",
+            "/{lang}/console/tips/{id}",
+            Staff(TIPS),
+            tips::triage,
+        ),
+        entry(
+            "POST",
+            "/{lang}/console/tips/{id}/contact",
+            Staff(CASEWORK),
+            tips::contact,
+        ),
         entry("GET", "/{lang}/console/audit", Staff(ADMIN), admin::audit),
         entry("GET", "/{lang}/console/users", Staff(ADMIN), admin::users),
-        entry("POST", "/{lang}/console/users", Staff(ADMIN), admin::create_user),
-        entry("POST", "/{lang}/console/users/{name}", Staff(ADMIN), admin::update_user),
+        entry(
+            "POST",
+            "/{lang}/console/users",
+            Staff(ADMIN),
+            admin::create_user,
+        ),
+        entry(
+            "POST",
+            "/{lang}/console/users/{name}",
+            Staff(ADMIN),
+            admin::update_user,
+        ),
         entry("GET", "/{lang}/console/tokens", Staff(ADMIN), admin::tokens),
-        entry("POST", "/{lang}/console/tokens", Staff(ADMIN), admin::create_token),
-        entry("POST", "/{lang}/console/tokens/{id}/revoke", Staff(ADMIN), admin::revoke_token),
+        entry(
+            "POST",
+            "/{lang}/console/tokens",
+            Staff(ADMIN),
+            admin::create_token,
+        ),
+        entry(
+            "POST",
+            "/{lang}/console/tokens/{id}/revoke",
+            Staff(ADMIN),
+            admin::revoke_token,
+        ),
         entry("GET", "/console.css", Public, frame::stylesheet),
     ]
 }
@@ -141,22 +272,28 @@ pub fn route_specs() -> Vec<RouteSpec> {
 pub fn routes(state: &AppState) -> Router<AppState> {
     let mut by_path: BTreeMap<&'static str, MethodRouter<AppState>> = BTreeMap::new();
     for e in registry() {
-        let guarded = e
-            .handler
-            .layer(middleware::from_fn_with_state((state.clone(), e.spec.access), auth::guard));
+        let guarded = e.handler.layer(middleware::from_fn_with_state(
+            (state.clone(), e.spec.access),
+            auth::guard,
+        ));
         let merged = match by_path.remove(e.spec.path) {
             Some(existing) => existing.merge(guarded),
             None => guarded,
         };
         by_path.insert(e.spec.path, merged);
     }
-    by_path.into_iter().fold(Router::new(), |r, (path, mr)| r.route(path, mr))
+    by_path
+        .into_iter()
+        .fold(Router::new(), |r, (path, mr)| r.route(path, mr))
 }
 
 /// The registry backend of the state, or an internal error when the server was started without
 /// one (a portal-only test server).
 pub fn backend(state: &AppState) -> Result<Arc<dyn ConsoleBackend>, WebError> {
-    state.console.clone().ok_or_else(|| WebError::internal("no console backend configured"))
+    state
+        .console
+        .clone()
+        .ok_or_else(|| WebError::internal("no console backend configured"))
 }
 
 impl AppState {
@@ -210,5 +347,9 @@ impl IntoResponse for ConsoleError {
 
 /// Methods of the console, for tests that walk the registry.
 pub fn method_of(spec: &RouteSpec) -> Method {
-    if spec.method == "POST" { Method::POST } else { Method::GET }
+    if spec.method == "POST" {
+        Method::POST
+    } else {
+        Method::GET
+    }
 }

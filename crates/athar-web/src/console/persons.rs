@@ -26,8 +26,24 @@ use crate::security::verify_form_token;
 pub fn is_contact_column(name: &str) -> bool {
     let n = name.to_lowercase();
     [
-        "phone", "mobile", "tel", "email", "e-mail", "mail", "contact", "whatsapp", "address",
-        "residence", "هاتف", "جوال", "موبايل", "بريد", "تواصل", "عنوان", "سكن", "إقامة",
+        "phone",
+        "mobile",
+        "tel",
+        "email",
+        "e-mail",
+        "mail",
+        "contact",
+        "whatsapp",
+        "address",
+        "residence",
+        "هاتف",
+        "جوال",
+        "موبايل",
+        "بريد",
+        "تواصل",
+        "عنوان",
+        "سكن",
+        "إقامة",
     ]
     .iter()
     .any(|k| n.contains(k))
@@ -131,7 +147,12 @@ pub fn view_record(r: &StoredRecord, sees_contacts: bool) -> RecordView {
     };
     let fields: Vec<_> = r.fields.iter().filter_map(&mut keep).collect();
     let raw: Vec<_> = r.raw.iter().filter_map(&mut keep).collect();
-    RecordView { r: r.clone(), fields, raw, withheld }
+    RecordView {
+        r: r.clone(),
+        fields,
+        raw,
+        withheld,
+    }
 }
 
 /// `GET /{lang}/console/persons/{id}`: an audited read.
@@ -145,7 +166,11 @@ pub async fn show(
     let Some(p) = store.person_audited(id, &staff.change(&state)).await? else {
         return Err(WebError::NotFound.into());
     };
-    let records = p.records.iter().map(|r| view_record(r, staff.sees_contacts())).collect();
+    let records = p
+        .records
+        .iter()
+        .map(|r| view_record(r, staff.sees_contacts()))
+        .collect();
     let reversed: Vec<i64> = p.history.iter().filter_map(|e| e.reverses).collect();
     let history = p
         .history
@@ -166,7 +191,8 @@ pub async fn show(
                 })
                 .collect::<Vec<_>>()
                 .join(", "),
-            reversible: matches!(e.kind.as_str(), "merge" | "split" | "move") && !reversed.contains(&e.id),
+            reversible: matches!(e.kind.as_str(), "merge" | "split" | "move")
+                && !reversed.contains(&e.id),
         })
         .collect();
     let current = p
@@ -174,8 +200,18 @@ pub async fn show(
         .last()
         .map(|d| f.tr.t(&format!("c-status-{}", d.status.as_str())))
         .unwrap_or_else(|| f.tr.t("c-status-none"));
-    let statuses = Status::ALL.iter().map(|s| (s.as_str(), f.tr.t(&format!("c-status-{}", s.as_str())))).collect();
-    Ok(page(&PersonPage { f, p, records, history, current, statuses }))
+    let statuses = Status::ALL
+        .iter()
+        .map(|s| (s.as_str(), f.tr.t(&format!("c-status-{}", s.as_str()))))
+        .collect();
+    Ok(page(&PersonPage {
+        f,
+        p,
+        records,
+        history,
+        current,
+        statuses,
+    }))
 }
 
 /// The merge form.
@@ -204,7 +240,12 @@ pub async fn merge(
     Form(form): Form<MergeForm>,
 ) -> Result<Response, ConsoleError> {
     verify_form_token(&headers, &form.csrf)?;
-    let other: i64 = form.other.trim().trim_start_matches('#').parse().map_err(|_| WebError::BadForm)?;
+    let other: i64 = form
+        .other
+        .trim()
+        .trim_start_matches('#')
+        .parse()
+        .map_err(|_| WebError::BadForm)?;
     let staff = f.staff()?;
     let mut change = staff.change(&state);
     if let Some(r) = reason(&form.reason) {
@@ -270,7 +311,11 @@ pub async fn reverse(
     }
     backend(&state)?.reverse_event(id, &change).await?;
     let back: i64 = form.back.trim().parse().unwrap_or(0);
-    Ok(redirect(&f.href(&if back > 0 { format!("persons/{back}") } else { "persons".into() })))
+    Ok(redirect(&f.href(&if back > 0 {
+        format!("persons/{back}")
+    } else {
+        "persons".into()
+    })))
 }
 
 /// The determination form.
@@ -301,15 +346,27 @@ pub async fn determine(
     let status: Status = form.status.parse().map_err(|_| WebError::BadForm)?;
     let evidence = form.evidence.trim().to_string();
     if evidence.is_empty() {
-        return Err(ConsoleError::Refused("a determination needs evidence".into()));
+        return Err(ConsoleError::Refused(
+            "a determination needs evidence".into(),
+        ));
     }
     let share = match form.share.trim() {
         "" | "none" => None,
-        code => Some(ShareChoice { case_status: code.to_string(), message: reason(&form.message) }),
+        code => Some(ShareChoice {
+            case_status: code.to_string(),
+            message: reason(&form.message),
+        }),
     };
     let staff = f.staff()?;
-    let det = NewDetermination { person: PersonRef::Existing(id), record: None, status, evidence };
-    backend(&state)?.add_determination_shared(&det, share.as_ref(), &staff.change(&state)).await?;
+    let det = NewDetermination {
+        person: PersonRef::Existing(id),
+        record: None,
+        status,
+        evidence,
+    };
+    backend(&state)?
+        .add_determination_shared(&det, share.as_ref(), &staff.change(&state))
+        .await?;
     Ok(redirect(&f.href(&format!("persons/{id}"))))
 }
 
@@ -327,7 +384,11 @@ pub struct ContactsPage {
 
 /// `GET /{lang}/console/persons/{id}/contacts`: the "why" form.
 pub async fn contacts_form(f: Frame, Path((_lang, id)): Path<(String, i64)>) -> Response {
-    page(&ContactsPage { f, id, contacts: None })
+    page(&ContactsPage {
+        f,
+        id,
+        contacts: None,
+    })
 }
 
 /// `POST /{lang}/console/persons/{id}/contacts`: an audited read with its reason.
@@ -343,8 +404,14 @@ pub async fn contacts(
         return Err(ConsoleError::Refused("say why you need the contact".into()));
     };
     let staff = f.staff()?;
-    let contacts = backend(&state)?.reporter_contacts_audited(id, &staff.change(&state).because(why)).await?;
-    Ok(page(&ContactsPage { f, id, contacts: Some(contacts) }))
+    let contacts = backend(&state)?
+        .reporter_contacts_audited(id, &staff.change(&state).because(why))
+        .await?;
+    Ok(page(&ContactsPage {
+        f,
+        id,
+        contacts: Some(contacts),
+    }))
 }
 
 #[cfg(test)]
@@ -353,10 +420,25 @@ mod tests {
 
     #[test]
     fn contact_columns_are_recognised_in_both_scripts() {
-        for c in ["phone", "Mobile number", "contact", "email", "residence", "رقم الهاتف", "جوال", "العنوان"] {
+        for c in [
+            "phone",
+            "Mobile number",
+            "contact",
+            "email",
+            "residence",
+            "رقم الهاتف",
+            "جوال",
+            "العنوان",
+        ] {
             assert!(is_contact_column(c), "{c}");
         }
-        for c in ["first_name", "father_name", "birth_date", "prison_number", "الاسم"] {
+        for c in [
+            "first_name",
+            "father_name",
+            "birth_date",
+            "prison_number",
+            "الاسم",
+        ] {
             assert!(!is_contact_column(c), "{c}");
         }
     }

@@ -46,7 +46,10 @@ pub fn source_kind(name: &str) -> SourceKind {
         SourceKind::Family
     } else if n.contains("survivor") {
         SourceKind::Survivor
-    } else if ["prison", "detain", "register", "release", "branch"].iter().any(|k| n.contains(k)) {
+    } else if ["prison", "detain", "register", "release", "branch"]
+        .iter()
+        .any(|k| n.contains(k))
+    {
         SourceKind::Detention
     } else {
         SourceKind::Other
@@ -60,7 +63,10 @@ pub fn value(entry: &QueueEntry) -> f64 {
     use SourceKind::*;
     let p = entry.item.probability.clamp(0.0, 1.0);
     let teach = 1.0 - (2.0 * p - 1.0).abs();
-    let change = match (source_kind(&entry.left.source), source_kind(&entry.right.source)) {
+    let change = match (
+        source_kind(&entry.left.source),
+        source_kind(&entry.right.source),
+    ) {
         (Family, Detention) | (Detention, Family) | (Family, Survivor) | (Survivor, Family) => 2.0,
         (Survivor, Detention) | (Detention, Survivor) => 1.5,
         _ if entry.left.source != entry.right.source => 1.0,
@@ -71,7 +77,11 @@ pub fn value(entry: &QueueEntry) -> f64 {
 
 /// Orders queue entries by value, highest first (ties: older item first).
 pub fn order_by_value(entries: &mut [QueueEntry]) {
-    entries.sort_by(|a, b| value(b).total_cmp(&value(a)).then(a.item.id.cmp(&b.item.id)));
+    entries.sort_by(|a, b| {
+        value(b)
+            .total_cmp(&value(a))
+            .then(a.item.id.cmp(&b.item.id))
+    });
 }
 
 /// Queue filters from the query string.
@@ -123,7 +133,10 @@ fn opt(s: &str) -> Option<String> {
 fn count_text(f: &Frame, total: usize, shown: usize) -> String {
     f.tr.t_args(
         "c-review-count",
-        &[("n", f.tr.number(total as u64)), ("shown", f.tr.number(shown as u64))],
+        &[
+            ("n", f.tr.number(total as u64)),
+            ("shown", f.tr.number(shown as u64)),
+        ],
     )
 }
 
@@ -134,7 +147,11 @@ pub async fn queue(
     Query(q): Query<QueueQuery>,
 ) -> Result<Response, ConsoleError> {
     let store = backend(&state)?;
-    let filter = QueueFilter { source: opt(&q.source), governorate: opt(&q.governorate), limit: QUEUE_SCAN };
+    let filter = QueueFilter {
+        source: opt(&q.source),
+        governorate: opt(&q.governorate),
+        limit: QUEUE_SCAN,
+    };
     let mut entries = store.review_queue(&filter, state.clock.now()).await?;
     order_by_value(&mut entries);
     let total = entries.len();
@@ -149,7 +166,15 @@ pub async fn queue(
         .collect();
     let sources = store.source_names().await?;
     let count_text = count_text(&f, total, rows.len());
-    Ok(page(&QueuePage { f, q, sources, rows, total, notice: None, count_text }))
+    Ok(page(&QueuePage {
+        f,
+        q,
+        sources,
+        rows,
+        total,
+        notice: None,
+        count_text,
+    }))
 }
 
 /// One line of the side-by-side comparison.
@@ -225,22 +250,43 @@ pub fn compare_rows(left: &StoredRecord, right: &StoredRecord, e: &Explanation) 
     for field in FIELDS {
         let l = left.field(field).unwrap_or("").to_string();
         let r = right.field(field).unwrap_or("").to_string();
-        let ev = e.fields.iter().find(|t| t.field == field || field.starts_with(&t.field));
+        let ev = e
+            .fields
+            .iter()
+            .find(|t| t.field == field || field.starts_with(&t.field));
         if l.is_empty() && r.is_empty() && ev.is_none() {
             continue;
         }
         let (level, weight, kind) = match ev {
-            Some(t) if t.level == "missing" || t.weight == 0.0 => (t.level.clone(), format!("{:+.2}", t.weight), "none"),
+            Some(t) if t.level == "missing" || t.weight == 0.0 => {
+                (t.level.clone(), format!("{:+.2}", t.weight), "none")
+            }
             Some(t) if t.weight > 0.0 => (t.level.clone(), format!("{:+.2}", t.weight), "for"),
             Some(t) => (t.level.clone(), format!("{:+.2}", t.weight), "against"),
             None => (String::new(), String::new(), "none"),
         };
-        rows.push(CompareRow { field: field.to_string(), left: l, right: r, level, weight, kind });
+        rows.push(CompareRow {
+            field: field.to_string(),
+            left: l,
+            right: r,
+            level,
+            weight,
+            kind,
+        });
     }
     // Fields the engine compared that are not canonical names (e.g. `name`).
     for t in &e.fields {
-        if !rows.iter().any(|r| r.field == t.field || r.field.starts_with(&t.field)) {
-            let kind = if t.weight > 0.0 { "for" } else if t.weight < 0.0 { "against" } else { "none" };
+        if !rows
+            .iter()
+            .any(|r| r.field == t.field || r.field.starts_with(&t.field))
+        {
+            let kind = if t.weight > 0.0 {
+                "for"
+            } else if t.weight < 0.0 {
+                "against"
+            } else {
+                "none"
+            };
             rows.push(CompareRow {
                 field: t.field.clone(),
                 left: String::new(),
@@ -276,7 +322,16 @@ pub async fn compare(
     let rows = compare_rows(&left, &right, &explanation);
     let mine = e.claimed_by.as_deref() == Some(staff.name.as_str());
     let percent = format!("{:.1}%", e.item.probability * 100.0);
-    Ok(page(&ComparePage { f, e, left, right, rows, chart, percent, mine }))
+    Ok(page(&ComparePage {
+        f,
+        e,
+        left,
+        right,
+        rows,
+        chart,
+        percent,
+        mine,
+    }))
 }
 
 /// `POST /{lang}/console/review/{id}/claim`.
@@ -293,7 +348,9 @@ pub async fn claim(
     let until = change.at + Duration::minutes(CLAIM_MINUTES);
     match backend(&state)?.claim_review(id, until, &change).await? {
         ClaimOutcome::Claimed(_) => Ok(redirect(&f.href(&format!("review/{id}")))),
-        ClaimOutcome::HeldBy(other) => Err(ConsoleError::Refused(format!("review item {id} is being reviewed by {other}"))),
+        ClaimOutcome::HeldBy(other) => Err(ConsoleError::Refused(format!(
+            "review item {id} is being reviewed by {other}"
+        ))),
     }
 }
 
@@ -328,10 +385,13 @@ pub async fn decide(
     };
     let store = backend(&state)?;
     let mut change = staff.change(&state);
-    if let ClaimOutcome::HeldBy(other) =
-        store.claim_review(id, change.at + Duration::minutes(CLAIM_MINUTES), &change).await?
+    if let ClaimOutcome::HeldBy(other) = store
+        .claim_review(id, change.at + Duration::minutes(CLAIM_MINUTES), &change)
+        .await?
     {
-        return Err(ConsoleError::Refused(format!("review item {id} is being reviewed by {other}")));
+        return Err(ConsoleError::Refused(format!(
+            "review item {id} is being reviewed by {other}"
+        )));
     }
     if let Some(reason) = opt(&form.reason) {
         change = change.because(reason);
@@ -339,7 +399,9 @@ pub async fn decide(
     let event = store.decide_review(id, state_name, &change).await?;
     // After a confirmed merge, show the person the pair now belongs to.
     if event.is_some()
-        && let Some(rec) = store.review_audited(id, &Change::new(staff.name.clone(), change.at)).await?
+        && let Some(rec) = store
+            .review_audited(id, &Change::new(staff.name.clone(), change.at))
+            .await?
     {
         return Ok(redirect(&f.href(&format!("persons/{}", rec.1.person_id))));
     }
@@ -358,7 +420,10 @@ pub async fn train(
     let staff = f.staff()?;
     let store = backend(&state)?;
     let report = super::import::retrain(&state, store.as_ref(), &staff.change(&state)).await?;
-    let filter = QueueFilter { limit: QUEUE_SCAN, ..Default::default() };
+    let filter = QueueFilter {
+        limit: QUEUE_SCAN,
+        ..Default::default()
+    };
     let mut entries = store.review_queue(&filter, state.clock.now()).await?;
     order_by_value(&mut entries);
     let total = entries.len();
@@ -381,7 +446,15 @@ pub async fn train(
         ],
     ));
     let count_text = count_text(&f, total, rows.len());
-    Ok(page(&QueuePage { f, q: QueueQuery::default(), sources, rows, total, notice, count_text }))
+    Ok(page(&QueuePage {
+        f,
+        q: QueueQuery::default(),
+        sources,
+        rows,
+        total,
+        notice,
+        count_text,
+    }))
 }
 
 #[cfg(test)]
@@ -434,7 +507,10 @@ mod tests {
     fn source_kinds() {
         assert_eq!(source_kind("family-reports"), SourceKind::Family);
         assert_eq!(source_kind("survivor-registrations"), SourceKind::Survivor);
-        assert_eq!(source_kind("Sednaya prison register"), SourceKind::Detention);
+        assert_eq!(
+            source_kind("Sednaya prison register"),
+            SourceKind::Detention
+        );
         assert_eq!(source_kind("hospital"), SourceKind::Other);
     }
 }

@@ -51,7 +51,10 @@ pub struct TipRow {
 fn rows(tips: Vec<TipEntry>, contact: Option<(i64, String)>) -> Vec<TipRow> {
     tips.into_iter()
         .map(|t| {
-            let c = contact.as_ref().filter(|(id, _)| *id == t.id).map(|(_, c)| c.clone());
+            let c = contact
+                .as_ref()
+                .filter(|(id, _)| *id == t.id)
+                .map(|(_, c)| c.clone());
             TipRow { t, contact: c }
         })
         .collect()
@@ -65,7 +68,12 @@ pub async fn inbox(
 ) -> Result<Response, ConsoleError> {
     let filter = TIP_STATES.iter().find(|s| **s == q.state).copied();
     let tips = backend(&state)?.tips(filter, 200).await?;
-    Ok(page(&InboxPage { f, state: filter.unwrap_or("").to_string(), states: TIP_STATES.to_vec(), tips: rows(tips, None) }))
+    Ok(page(&InboxPage {
+        f,
+        state: filter.unwrap_or("").to_string(),
+        states: TIP_STATES.to_vec(),
+        tips: rows(tips, None),
+    }))
 }
 
 /// The triage form.
@@ -97,8 +105,14 @@ pub async fn triage(
     };
     let place = Some(form.place.trim().to_string()).filter(|p| !p.is_empty());
     let staff = f.staff()?;
-    let t = TipTriage { state: form.state.trim().to_string(), person_id: person, place };
-    backend(&state)?.triage_tip(id, &t, &staff.change(&state)).await?;
+    let t = TipTriage {
+        state: form.state.trim().to_string(),
+        person_id: person,
+        place,
+    };
+    backend(&state)?
+        .triage_tip(id, &t, &staff.change(&state))
+        .await?;
     Ok(redirect(&f.href("tips")))
 }
 
@@ -127,8 +141,15 @@ pub async fn contact(
     }
     let staff = f.staff()?;
     let store = backend(&state)?;
-    let contact = store.tip_contact_audited(id, &staff.change(&state).because(why)).await?;
+    let contact = store
+        .tip_contact_audited(id, &staff.change(&state).because(why))
+        .await?;
     let tips = store.tips(None, 200).await?;
     let contact = Some((id, contact.unwrap_or_default()));
-    Ok(page(&InboxPage { f, state: String::new(), states: TIP_STATES.to_vec(), tips: rows(tips, contact) }))
+    Ok(page(&InboxPage {
+        f,
+        state: String::new(),
+        states: TIP_STATES.to_vec(),
+        tips: rows(tips, contact),
+    }))
 }

@@ -92,7 +92,12 @@ pub fn render(e: &Explanation, labels: &Labels, rtl: bool) -> String {
     let mut at = 0.0;
     let mut push = |label: String, delta: f64, kind: &'static str, bars: &mut Vec<Bar>| {
         let d = fin(delta);
-        bars.push(Bar { label, start: at, end: at + d, kind });
+        bars.push(Bar {
+            label,
+            start: at,
+            end: at + d,
+            kind,
+        });
         at += d;
     };
     push(labels.prior.clone(), e.prior, "prior", &mut bars);
@@ -104,20 +109,49 @@ pub fn render(e: &Explanation, labels: &Labels, rtl: bool) -> String {
         } else {
             "against"
         };
-        push(format!("{} · {}", f.field, f.level), f.weight, kind, &mut bars);
+        push(
+            format!("{} · {}", f.field, f.level),
+            f.weight,
+            kind,
+            &mut bars,
+        );
     }
     if fin(e.sibling_adjustment) != 0.0 {
-        push(labels.siblings.clone(), e.sibling_adjustment, "against", &mut bars);
+        push(
+            labels.siblings.clone(),
+            e.sibling_adjustment,
+            "against",
+            &mut bars,
+        );
     }
     if fin(e.labels_adjustment) != 0.0 {
-        let kind = if e.labels_adjustment > 0.0 { "for" } else { "against" };
+        let kind = if e.labels_adjustment > 0.0 {
+            "for"
+        } else {
+            "against"
+        };
         push(labels.labels.clone(), e.labels_adjustment, kind, &mut bars);
     }
     let total = at;
-    bars.push(Bar { label: labels.total.clone(), start: 0.0, end: total, kind: "total" });
+    bars.push(Bar {
+        label: labels.total.clone(),
+        start: 0.0,
+        end: total,
+        kind: "total",
+    });
 
-    let lo = bars.iter().flat_map(|b| [b.start, b.end]).fold(0.0_f64, f64::min).floor() - 1.0;
-    let hi = bars.iter().flat_map(|b| [b.start, b.end]).fold(0.0_f64, f64::max).ceil() + 1.0;
+    let lo = bars
+        .iter()
+        .flat_map(|b| [b.start, b.end])
+        .fold(0.0_f64, f64::min)
+        .floor()
+        - 1.0;
+    let hi = bars
+        .iter()
+        .flat_map(|b| [b.start, b.end])
+        .fold(0.0_f64, f64::max)
+        .ceil()
+        + 1.0;
     let (label_w, plot_w, row_h, top) = (190.0, 420.0, 22.0, 24.0);
     let scale = plot_w / (hi - lo);
     let x = |v: f64| label_w + (v - lo) * scale;
@@ -150,10 +184,18 @@ pub fn render(e: &Explanation, labels: &Labels, rtl: bool) -> String {
     }
     // Labels sit right-aligned against the plot; Arabic labels read right to left.
     // (In right-to-left text, `start` is the right end.)
-    let (dir, anchor) = if rtl { ("rtl", "start") } else { ("ltr", "end") };
+    let (dir, anchor) = if rtl {
+        ("rtl", "start")
+    } else {
+        ("ltr", "end")
+    };
     for (i, b) in bars.iter().enumerate() {
         let y = top + row_h * i as f64;
-        let (a, z) = if b.start <= b.end { (b.start, b.end) } else { (b.end, b.start) };
+        let (a, z) = if b.start <= b.end {
+            (b.start, b.end)
+        } else {
+            (b.end, b.start)
+        };
         let fill = match b.kind {
             "for" => "#2e7d32",
             "against" => "#c62828",
@@ -232,7 +274,10 @@ mod tests {
         assert!(svg.contains("class=\"bar for\""));
         assert!(svg.contains("class=\"bar against\""));
         assert!(svg.contains("class=\"bar none\""));
-        assert!(svg.contains(">-4.50<"), "the total bar shows the sum of the terms");
+        assert!(
+            svg.contains(">-4.50<"),
+            "the total bar shows the sum of the terms"
+        );
     }
 
     #[test]

@@ -10,50 +10,219 @@ use super::{Client, start};
 
 /// Columns: anonymous, caseworker, coordinator, analyst, admin.
 const MATRIX: &[(&str, &str, &str, [char; 5])] = &[
-    ("GET", "/{lang}/console/login", "/en/console/login", ['A', 'A', 'A', 'A', 'A']),
-    ("POST", "/{lang}/console/login", "/en/console/login", ['A', 'A', 'A', 'A', 'A']),
-    ("GET", "/{lang}/console/", "/en/console/", ['L', 'A', 'A', 'A', 'A']),
-    ("GET", "/{lang}/console/review", "/en/console/review", ['L', 'A', 'F', 'F', 'A']),
-    ("GET", "/{lang}/console/review/{id}", "/en/console/review/999999", ['L', 'A', 'F', 'F', 'A']),
-    ("POST", "/{lang}/console/review/{id}/claim", "/en/console/review/999999/claim", ['L', 'A', 'F', 'F', 'A']),
-    ("POST", "/{lang}/console/review/{id}/decide", "/en/console/review/999999/decide", ['L', 'A', 'F', 'F', 'A']),
-    ("POST", "/{lang}/console/train", "/en/console/train", ['L', 'A', 'F', 'F', 'A']),
-    ("GET", "/{lang}/console/persons", "/en/console/persons?q=Sa", ['L', 'A', 'A', 'A', 'A']),
-    ("GET", "/{lang}/console/persons/{id}", "/en/console/persons/1", ['L', 'A', 'A', 'A', 'A']),
-    ("GET", "/{lang}/console/persons/{id}/contacts", "/en/console/persons/1/contacts", ['L', 'A', 'F', 'F', 'A']),
-    ("POST", "/{lang}/console/persons/{id}/contacts", "/en/console/persons/1/contacts", ['L', 'A', 'F', 'F', 'A']),
-    ("POST", "/{lang}/console/persons/{id}/merge", "/en/console/persons/999999/merge", ['L', 'A', 'F', 'F', 'A']),
-    ("POST", "/{lang}/console/persons/{id}/determination", "/en/console/persons/999999/determination", ['L', 'A', 'F', 'F', 'A']),
-    ("POST", "/{lang}/console/records/{id}/split", "/en/console/records/999999/split", ['L', 'A', 'F', 'F', 'A']),
-    ("POST", "/{lang}/console/events/{id}/reverse", "/en/console/events/999999/reverse", ['L', 'A', 'F', 'F', 'A']),
-    ("GET", "/{lang}/console/import", "/en/console/import", ['L', 'A', 'F', 'F', 'A']),
-    ("POST", "/{lang}/console/import", "/en/console/import", ['L', 'A', 'F', 'F', 'A']),
-    ("POST", "/{lang}/console/import/confirm", "/en/console/import/confirm", ['L', 'A', 'F', 'F', 'A']),
-    ("GET", "/{lang}/console/tips", "/en/console/tips", ['L', 'A', 'A', 'F', 'A']),
-    ("POST", "/{lang}/console/tips/{id}", "/en/console/tips/999999", ['L', 'A', 'A', 'F', 'A']),
-    ("POST", "/{lang}/console/tips/{id}/contact", "/en/console/tips/999999/contact", ['L', 'A', 'F', 'F', 'A']),
-    ("GET", "/{lang}/console/audit", "/en/console/audit", ['L', 'F', 'F', 'F', 'A']),
-    ("GET", "/{lang}/console/users", "/en/console/users", ['L', 'F', 'F', 'F', 'A']),
-    ("POST", "/{lang}/console/users", "/en/console/users", ['L', 'F', 'F', 'F', 'A']),
-    ("POST", "/{lang}/console/users/{name}", "/en/console/users/nobody", ['L', 'F', 'F', 'F', 'A']),
-    ("GET", "/{lang}/console/tokens", "/en/console/tokens", ['L', 'F', 'F', 'F', 'A']),
-    ("POST", "/{lang}/console/tokens", "/en/console/tokens", ['L', 'F', 'F', 'F', 'A']),
-    ("POST", "/{lang}/console/tokens/{id}/revoke", "/en/console/tokens/999999/revoke", ['L', 'F', 'F', 'F', 'A']),
-    ("GET", "/console.css", "/console.css", ['A', 'A', 'A', 'A', 'A']),
+    (
+        "GET",
+        "/{lang}/console/login",
+        "/en/console/login",
+        ['A', 'A', 'A', 'A', 'A'],
+    ),
+    (
+        "POST",
+        "/{lang}/console/login",
+        "/en/console/login",
+        ['A', 'A', 'A', 'A', 'A'],
+    ),
+    (
+        "GET",
+        "/{lang}/console/",
+        "/en/console/",
+        ['L', 'A', 'A', 'A', 'A'],
+    ),
+    (
+        "GET",
+        "/{lang}/console/review",
+        "/en/console/review",
+        ['L', 'A', 'F', 'F', 'A'],
+    ),
+    (
+        "GET",
+        "/{lang}/console/review/{id}",
+        "/en/console/review/999999",
+        ['L', 'A', 'F', 'F', 'A'],
+    ),
+    (
+        "POST",
+        "/{lang}/console/review/{id}/claim",
+        "/en/console/review/999999/claim",
+        ['L', 'A', 'F', 'F', 'A'],
+    ),
+    (
+        "POST",
+        "/{lang}/console/review/{id}/decide",
+        "/en/console/review/999999/decide",
+        ['L', 'A', 'F', 'F', 'A'],
+    ),
+    (
+        "POST",
+        "/{lang}/console/train",
+        "/en/console/train",
+        ['L', 'A', 'F', 'F', 'A'],
+    ),
+    (
+        "GET",
+        "/{lang}/console/persons",
+        "/en/console/persons?q=Sa",
+        ['L', 'A', 'A', 'A', 'A'],
+    ),
+    (
+        "GET",
+        "/{lang}/console/persons/{id}",
+        "/en/console/persons/1",
+        ['L', 'A', 'A', 'A', 'A'],
+    ),
+    (
+        "GET",
+        "/{lang}/console/persons/{id}/contacts",
+        "/en/console/persons/1/contacts",
+        ['L', 'A', 'F', 'F', 'A'],
+    ),
+    (
+        "POST",
+        "/{lang}/console/persons/{id}/contacts",
+        "/en/console/persons/1/contacts",
+        ['L', 'A', 'F', 'F', 'A'],
+    ),
+    (
+        "POST",
+        "/{lang}/console/persons/{id}/merge",
+        "/en/console/persons/999999/merge",
+        ['L', 'A', 'F', 'F', 'A'],
+    ),
+    (
+        "POST",
+        "/{lang}/console/persons/{id}/determination",
+        "/en/console/persons/999999/determination",
+        ['L', 'A', 'F', 'F', 'A'],
+    ),
+    (
+        "POST",
+        "/{lang}/console/records/{id}/split",
+        "/en/console/records/999999/split",
+        ['L', 'A', 'F', 'F', 'A'],
+    ),
+    (
+        "POST",
+        "/{lang}/console/events/{id}/reverse",
+        "/en/console/events/999999/reverse",
+        ['L', 'A', 'F', 'F', 'A'],
+    ),
+    (
+        "GET",
+        "/{lang}/console/import",
+        "/en/console/import",
+        ['L', 'A', 'F', 'F', 'A'],
+    ),
+    (
+        "POST",
+        "/{lang}/console/import",
+        "/en/console/import",
+        ['L', 'A', 'F', 'F', 'A'],
+    ),
+    (
+        "POST",
+        "/{lang}/console/import/confirm",
+        "/en/console/import/confirm",
+        ['L', 'A', 'F', 'F', 'A'],
+    ),
+    (
+        "GET",
+        "/{lang}/console/tips",
+        "/en/console/tips",
+        ['L', 'A', 'A', 'F', 'A'],
+    ),
+    (
+        "POST",
+        "/{lang}/console/tips/{id}",
+        "/en/console/tips/999999",
+        ['L', 'A', 'A', 'F', 'A'],
+    ),
+    (
+        "POST",
+        "/{lang}/console/tips/{id}/contact",
+        "/en/console/tips/999999/contact",
+        ['L', 'A', 'F', 'F', 'A'],
+    ),
+    (
+        "GET",
+        "/{lang}/console/audit",
+        "/en/console/audit",
+        ['L', 'F', 'F', 'F', 'A'],
+    ),
+    (
+        "GET",
+        "/{lang}/console/users",
+        "/en/console/users",
+        ['L', 'F', 'F', 'F', 'A'],
+    ),
+    (
+        "POST",
+        "/{lang}/console/users",
+        "/en/console/users",
+        ['L', 'F', 'F', 'F', 'A'],
+    ),
+    (
+        "POST",
+        "/{lang}/console/users/{name}",
+        "/en/console/users/nobody",
+        ['L', 'F', 'F', 'F', 'A'],
+    ),
+    (
+        "GET",
+        "/{lang}/console/tokens",
+        "/en/console/tokens",
+        ['L', 'F', 'F', 'F', 'A'],
+    ),
+    (
+        "POST",
+        "/{lang}/console/tokens",
+        "/en/console/tokens",
+        ['L', 'F', 'F', 'F', 'A'],
+    ),
+    (
+        "POST",
+        "/{lang}/console/tokens/{id}/revoke",
+        "/en/console/tokens/999999/revoke",
+        ['L', 'F', 'F', 'F', 'A'],
+    ),
+    (
+        "GET",
+        "/console.css",
+        "/console.css",
+        ['A', 'A', 'A', 'A', 'A'],
+    ),
     // Last: it ends the session.
-    ("POST", "/{lang}/console/logout", "/en/console/logout", ['L', 'A', 'A', 'A', 'A']),
+    (
+        "POST",
+        "/{lang}/console/logout",
+        "/en/console/logout",
+        ['L', 'A', 'A', 'A', 'A'],
+    ),
 ];
 
-const ROLES: [Option<&str>; 5] = [None, Some("caseworker"), Some("coordinator"), Some("analyst"), Some("admin")];
+const ROLES: [Option<&str>; 5] = [
+    None,
+    Some("caseworker"),
+    Some("coordinator"),
+    Some("analyst"),
+    Some("admin"),
+];
 
 #[test]
 fn r7_every_registered_route_has_a_matrix_line_and_no_line_is_stale() {
-    let mut registered: Vec<(String, String)> =
-        route_specs().iter().map(|s| (s.method.to_string(), s.path.to_string())).collect();
+    let mut registered: Vec<(String, String)> = route_specs()
+        .iter()
+        .map(|s| (s.method.to_string(), s.path.to_string()))
+        .collect();
     registered.sort();
-    let mut table: Vec<(String, String)> = MATRIX.iter().map(|(m, p, _, _)| (m.to_string(), p.to_string())).collect();
+    let mut table: Vec<(String, String)> = MATRIX
+        .iter()
+        .map(|(m, p, _, _)| (m.to_string(), p.to_string()))
+        .collect();
     table.sort();
-    assert_eq!(registered, table, "the access matrix must list exactly the registered console routes");
+    assert_eq!(
+        registered, table,
+        "the access matrix must list exactly the registered console routes"
+    );
 }
 
 #[tokio::test]
@@ -70,8 +239,15 @@ async fn r7_access_matrix_over_http() {
         }
         for (method, path, url, expect) in MATRIX {
             let want = expect[col];
-            let resp = if *method == "GET" { client.get(url).await } else { client.post(url, &[]).await };
-            let to_login = resp.status == 303 && resp.header("location").is_some_and(|l| l.ends_with("/console/login"));
+            let resp = if *method == "GET" {
+                client.get(url).await
+            } else {
+                client.post(url, &[]).await
+            };
+            let to_login = resp.status == 303
+                && resp
+                    .header("location")
+                    .is_some_and(|l| l.ends_with("/console/login"));
             let not_allowed = resp.status == 403 && resp.text().contains("Not allowed");
             let got = if to_login {
                 'L'
@@ -83,13 +259,17 @@ async fn r7_access_matrix_over_http() {
             // A staff member's own successful login redirects elsewhere; only the anonymous
             // visitor may be sent to the login page.
             assert_eq!(
-                got, want,
+                got,
+                want,
                 "{method} {path} as {}: status {} location {:?}",
                 role.unwrap_or("anonymous"),
                 resp.status,
                 resp.header("location")
             );
-            assert!(resp.status < 500, "{method} {url} as {role:?}: server error");
+            assert!(
+                resp.status < 500,
+                "{method} {url} as {role:?}: server error"
+            );
         }
     }
 }
@@ -104,10 +284,21 @@ async fn r7_anonymous_visitor_is_refused_every_staff_route_in_both_languages() {
             if matches!(spec.access, athar_web::console::Access::Public) {
                 continue;
             }
-            let url = spec.path.replace("{lang}", lang).replace("{id}", "1").replace("{name}", "admin");
-            let resp = if spec.method == "GET" { client.get(&url).await } else { client.post(&url, &[]).await };
+            let url = spec
+                .path
+                .replace("{lang}", lang)
+                .replace("{id}", "1")
+                .replace("{name}", "admin");
+            let resp = if spec.method == "GET" {
+                client.get(&url).await
+            } else {
+                client.post(&url, &[]).await
+            };
             assert_eq!(resp.status, 303, "{} {url}", spec.method);
-            assert_eq!(resp.header("location"), Some(format!("/{lang}/console/login").as_str()));
+            assert_eq!(
+                resp.header("location"),
+                Some(format!("/{lang}/console/login").as_str())
+            );
             assert!(!resp.text().contains("Samer") && !resp.text().contains("سامر"));
         }
     }

@@ -17,8 +17,14 @@ fn url_of(path: &str) -> String {
 
 fn body_of(path: &str) -> Option<(&'static str, &'static [u8])> {
     match path {
-        "/api/v1/decisions" => Some(("application/json", br#"{"review_id": 999999, "decision": "defer"}"#)),
-        "/api/v1/import" => Some(("text/csv", "first_name,family_name\nNour,Saleh\n".as_bytes())),
+        "/api/v1/decisions" => Some((
+            "application/json",
+            br#"{"review_id": 999999, "decision": "defer"}"#,
+        )),
+        "/api/v1/import" => Some((
+            "text/csv",
+            "first_name,family_name\nNour,Saleh\n".as_bytes(),
+        )),
         _ => None,
     }
 }
@@ -27,7 +33,12 @@ fn body_of(path: &str) -> Option<(&'static str, &'static [u8])> {
 async fn r7_api_routes_need_a_token_with_their_scope() {
     let c = start().await;
     let all = c.token("admin", &Scope::ALL).await;
-    let none_of = |s: Scope| Scope::ALL.into_iter().filter(|x| *x != s).collect::<Vec<_>>();
+    let none_of = |s: Scope| {
+        Scope::ALL
+            .into_iter()
+            .filter(|x| *x != s)
+            .collect::<Vec<_>>()
+    };
     for (method, path, scope) in API_ROUTES {
         let url = url_of(path);
         let body = body_of(path);
@@ -43,9 +54,18 @@ async fn r7_api_routes_need_a_token_with_their_scope() {
                 assert!(anon.text().contains("\"error\":\"unauthorized\""));
                 let lacking = c.token("admin", &none_of(*s)).await;
                 let r = api(c.addr, method, &url, Some(&lacking), body).await;
-                assert_eq!(r.status, 403, "{method} {path} without the {} scope", s.as_str());
+                assert_eq!(
+                    r.status,
+                    403,
+                    "{method} {path} without the {} scope",
+                    s.as_str()
+                );
                 let r = api(c.addr, method, &url, Some(&all), body).await;
-                assert!(r.status != 401 && r.status != 403, "{method} {path} with the scope: {}", r.status);
+                assert!(
+                    r.status != 401 && r.status != 403,
+                    "{method} {path} with the scope: {}",
+                    r.status
+                );
                 assert!(r.status < 500, "{method} {path}: {}", r.text());
             }
         }
@@ -55,19 +75,45 @@ async fn r7_api_routes_need_a_token_with_their_scope() {
 #[tokio::test]
 async fn r7_api_person_reads_are_audited_and_analysts_get_no_contacts() {
     let c = start().await;
-    let family_person = athar_store::Store::record(c.store.as_ref(), c.records[2]).await.unwrap().unwrap().person_id;
+    let family_person = athar_store::Store::record(c.store.as_ref(), c.records[2])
+        .await
+        .unwrap()
+        .unwrap()
+        .person_id;
     let cw = c.token("caseworker", &[Scope::Read]).await;
     let an = c.token("analyst", &[Scope::Read]).await;
-    let r = api(c.addr, "GET", &format!("/api/v1/persons/{family_person}"), Some(&cw), None).await;
+    let r = api(
+        c.addr,
+        "GET",
+        &format!("/api/v1/persons/{family_person}"),
+        Some(&cw),
+        None,
+    )
+    .await;
     assert_eq!(r.status, 200);
     assert!(r.text().contains("+000 555 0101"));
-    let r = api(c.addr, "GET", &format!("/api/v1/persons/{family_person}"), Some(&an), None).await;
+    let r = api(
+        c.addr,
+        "GET",
+        &format!("/api/v1/persons/{family_person}"),
+        Some(&an),
+        None,
+    )
+    .await;
     assert_eq!(r.status, 200);
     let text = r.text();
-    assert!(text.contains("Samer") && !text.contains("+000 555 0101") && !text.contains("Synthetic street"));
+    assert!(
+        text.contains("Samer")
+            && !text.contains("+000 555 0101")
+            && !text.contains("Synthetic street")
+    );
     let reads = c
         .store
-        .search_audit(&AuditQuery { action: Some("read_person".into()), limit: 10, ..Default::default() })
+        .search_audit(&AuditQuery {
+            action: Some("read_person".into()),
+            limit: 10,
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert!(reads.iter().any(|e| e.actor == "analyst"));
@@ -80,30 +126,62 @@ async fn r7_api_person_reads_are_audited_and_analysts_get_no_contacts() {
 #[tokio::test]
 async fn r7_api_decision_merges_and_export_shows_it() {
     let c = start().await;
-    let t = c.token("caseworker", &[Scope::Read, Scope::Write, Scope::Export]).await;
+    let t = c
+        .token("caseworker", &[Scope::Read, Scope::Write, Scope::Export])
+        .await;
     let r = api(c.addr, "GET", "/api/v1/reviews", Some(&t), None).await;
     assert_eq!(r.status, 200);
     let queue: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
     assert_eq!(queue[0]["id"], c.reviews[0], "family ↔ prison first");
-    let body = format!(r#"{{"review_id": {}, "decision": "confirm", "reason": "api test"}}"#, c.reviews[0]);
-    let r = api(c.addr, "POST", "/api/v1/decisions", Some(&t), Some(("application/json", body.as_bytes()))).await;
+    let body = format!(
+        r#"{{"review_id": {}, "decision": "confirm", "reason": "api test"}}"#,
+        c.reviews[0]
+    );
+    let r = api(
+        c.addr,
+        "POST",
+        "/api/v1/decisions",
+        Some(&t),
+        Some(("application/json", body.as_bytes())),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text());
     let out: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
     assert_eq!(out["state"], "confirmed");
     assert!(out["event_id"].is_number());
-    let again = api(c.addr, "POST", "/api/v1/decisions", Some(&t), Some(("application/json", body.as_bytes()))).await;
+    let again = api(
+        c.addr,
+        "POST",
+        "/api/v1/decisions",
+        Some(&t),
+        Some(("application/json", body.as_bytes())),
+    )
+    .await;
     assert_eq!(again.status, 409);
     let csv = api(c.addr, "GET", "/api/v1/export?format=csv", Some(&t), None).await;
     assert_eq!(csv.status, 200);
     let text = csv.text();
     assert!(text.starts_with("record_id,person_id,source,local_id,"));
     let person_of = |rid: i64| {
-        text.lines().find(|l| l.starts_with(&format!("{rid},"))).unwrap().split(',').nth(1).unwrap().to_string()
+        text.lines()
+            .find(|l| l.starts_with(&format!("{rid},")))
+            .unwrap()
+            .split(',')
+            .nth(1)
+            .unwrap()
+            .to_string()
     };
-    assert_eq!(person_of(c.records[0]), person_of(c.records[2]), "merged in the export");
+    assert_eq!(
+        person_of(c.records[0]),
+        person_of(c.records[2]),
+        "merged in the export"
+    );
     let pfif = api(c.addr, "GET", "/api/v1/export?format=pfif", Some(&t), None).await;
     assert_eq!(pfif.status, 200);
-    assert!(pfif.text().contains("xmlns:pfif=\"http://zesty.ca/pfif/1.4\""));
+    assert!(
+        pfif.text()
+            .contains("xmlns:pfif=\"http://zesty.ca/pfif/1.4\"")
+    );
     assert_eq!(pfif.text().matches("<pfif:person>").count(), 3);
 }
 
@@ -113,15 +191,36 @@ async fn r7_api_import_is_idempotent() {
     let t = c.token("caseworker", &[Scope::Import]).await;
     let csv = "first_name,father_name,family_name,birth_year\nNour,Hassan,Saleh,1988\nزياد,ماجد,العلي,1975\n";
     let url = "/api/v1/import?source=api-list&file_name=api.csv";
-    let r = api(c.addr, "POST", url, Some(&t), Some(("text/csv", csv.as_bytes()))).await;
+    let r = api(
+        c.addr,
+        "POST",
+        url,
+        Some(&t),
+        Some(("text/csv", csv.as_bytes())),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text());
     let out: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
     assert_eq!(out["records"], 2);
     assert_eq!(out["already_imported"], false);
-    let r = api(c.addr, "POST", url, Some(&t), Some(("text/csv", csv.as_bytes()))).await;
+    let r = api(
+        c.addr,
+        "POST",
+        url,
+        Some(&t),
+        Some(("text/csv", csv.as_bytes())),
+    )
+    .await;
     let out: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
     assert_eq!(out["already_imported"], true);
-    let r = api(c.addr, "POST", "/api/v1/import?source=", Some(&t), Some(("text/csv", csv.as_bytes()))).await;
+    let r = api(
+        c.addr,
+        "POST",
+        "/api/v1/import?source=",
+        Some(&t),
+        Some(("text/csv", csv.as_bytes())),
+    )
+    .await;
     assert_eq!(r.status, 400);
 }
 
@@ -132,6 +231,14 @@ async fn r7_openapi_document_is_served() {
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-type"), Some("application/json"));
     let doc: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
-    assert_eq!(doc["openapi"].as_str().map(|v| v.starts_with("3.")), Some(true));
-    assert_eq!(doc.to_string(), serde_json::from_str::<serde_json::Value>(&athar_web::api::openapi_json()).unwrap().to_string());
+    assert_eq!(
+        doc["openapi"].as_str().map(|v| v.starts_with("3.")),
+        Some(true)
+    );
+    assert_eq!(
+        doc.to_string(),
+        serde_json::from_str::<serde_json::Value>(&athar_web::api::openapi_json())
+            .unwrap()
+            .to_string()
+    );
 }

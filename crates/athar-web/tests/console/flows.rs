@@ -16,7 +16,11 @@ fn session_of(set_cookie: &[(String, String)]) -> Option<String> {
 
 async fn audit(c: &super::Console, action: &str) -> Vec<athar_store::AuditEvent> {
     c.store
-        .search_audit(&AuditQuery { action: Some(action.into()), limit: 100, ..Default::default() })
+        .search_audit(&AuditQuery {
+            action: Some(action.into()),
+            limit: 100,
+            ..Default::default()
+        })
         .await
         .unwrap()
 }
@@ -28,8 +32,15 @@ async fn r7_login_sets_a_strict_secure_session_cookie_and_rotates_the_id() {
     client.get("/en/console/login").await;
     // A session id planted before login (fixation) must not survive it.
     let planted = "ab".repeat(32);
-    client.cookies.insert("athar_session".into(), planted.clone());
-    let r = client.post("/en/console/login", &[("name", "caseworker"), ("password", PASSWORD)]).await;
+    client
+        .cookies
+        .insert("athar_session".into(), planted.clone());
+    let r = client
+        .post(
+            "/en/console/login",
+            &[("name", "caseworker"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(r.status, 303);
     let cookie = session_of(&r.headers).expect("a session cookie");
     for flag in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
@@ -43,11 +54,21 @@ async fn r7_login_sets_a_strict_secure_session_cookie_and_rotates_the_id() {
     other.cookies.insert("athar_session".into(), planted);
     assert_eq!(other.get("/en/console/").await.status, 303);
     // A second login gives a different id again.
-    let r = client.post("/en/console/login", &[("name", "caseworker"), ("password", PASSWORD)]).await;
+    let r = client
+        .post(
+            "/en/console/login",
+            &[("name", "caseworker"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(r.status, 303);
     assert_ne!(client.cookies["athar_session"], id);
     // The login is audited.
-    assert!(audit(&c, "login").await.iter().any(|e| e.actor == "caseworker"));
+    assert!(
+        audit(&c, "login")
+            .await
+            .iter()
+            .any(|e| e.actor == "caseworker")
+    );
 }
 
 #[tokio::test]
@@ -55,16 +76,36 @@ async fn r7_wrong_password_is_refused_and_repeated_failures_throttle_the_account
     let c = start().await;
     let mut client = Client::new(c.addr);
     client.get("/en/console/login").await;
-    let r = client.post("/en/console/login", &[("name", "analyst"), ("password", "wrong-password-1")]).await;
+    let r = client
+        .post(
+            "/en/console/login",
+            &[("name", "analyst"), ("password", "wrong-password-1")],
+        )
+        .await;
     assert_eq!(r.status, 401);
     assert!(!client.cookies.contains_key("athar_session"));
-    let r = client.post("/en/console/login", &[("name", "nobody-here"), ("password", "wrong-password-1")]).await;
+    let r = client
+        .post(
+            "/en/console/login",
+            &[("name", "nobody-here"), ("password", "wrong-password-1")],
+        )
+        .await;
     assert_eq!(r.status, 401, "an unknown name looks like a wrong password");
     for _ in 0..5 {
-        client.post("/en/console/login", &[("name", "analyst"), ("password", "wrong-password-2")]).await;
+        client
+            .post(
+                "/en/console/login",
+                &[("name", "analyst"), ("password", "wrong-password-2")],
+            )
+            .await;
     }
     // Now even the right password is refused for this account.
-    let r = client.post("/en/console/login", &[("name", "analyst"), ("password", PASSWORD)]).await;
+    let r = client
+        .post(
+            "/en/console/login",
+            &[("name", "analyst"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(r.status, 429, "{}", r.text());
     assert!(!client.cookies.contains_key("athar_session"));
     // Another account from another client is unaffected.
@@ -82,7 +123,11 @@ async fn r7_logout_ends_the_session() {
     assert_eq!(r.status, 303);
     let mut replay = Client::new(c.addr);
     replay.cookies.insert("athar_session".into(), id);
-    assert_eq!(replay.get("/en/console/").await.status, 303, "a logged-out id is dead");
+    assert_eq!(
+        replay.get("/en/console/").await.status,
+        303,
+        "a logged-out id is dead"
+    );
 }
 
 #[tokio::test]
@@ -94,25 +139,54 @@ async fn r7_review_confirm_merges_then_split_and_undo_are_in_the_history() {
     let q = cw.get("/en/console/review").await;
     assert_eq!(q.status, 200);
     let text = q.text();
-    let first = text.find(&format!("data-review=\"{}\"", c.reviews[0])).expect("first pair listed");
-    let second = text.find(&format!("data-review=\"{}\"", c.reviews[1])).expect("second pair listed");
+    let first = text
+        .find(&format!("data-review=\"{}\"", c.reviews[0]))
+        .expect("first pair listed");
+    let second = text
+        .find(&format!("data-review=\"{}\"", c.reviews[1]))
+        .expect("second pair listed");
     assert!(first < second, "ordered by value");
     // Claim and open the compare view (an audited read).
-    let r = cw.post(&format!("/en/console/review/{}/claim", c.reviews[0]), &[]).await;
+    let r = cw
+        .post(&format!("/en/console/review/{}/claim", c.reviews[0]), &[])
+        .await;
     assert_eq!(r.status, 303);
-    let page = cw.get(&format!("/en/console/review/{}", c.reviews[0])).await;
+    let page = cw
+        .get(&format!("/en/console/review/{}", c.reviews[0]))
+        .await;
     assert_eq!(page.status, 200);
     let html = page.text();
-    assert!(html.contains("<svg") && html.contains("class=\"bar for\""), "waterfall chart");
+    assert!(
+        html.contains("<svg") && html.contains("class=\"bar for\""),
+        "waterfall chart"
+    );
     assert!(html.contains("سامر") && html.contains("Samer"));
-    assert!(audit(&c, "read_review").await.iter().any(|e| e.actor == "caseworker"));
+    assert!(
+        audit(&c, "read_review")
+            .await
+            .iter()
+            .any(|e| e.actor == "caseworker")
+    );
     // Another caseworker cannot decide the claimed pair.
     let mut admin = Client::new(c.addr);
     admin.login("admin").await;
-    let r = admin.post(&format!("/en/console/review/{}/decide", c.reviews[0]), &[("decision", "reject")]).await;
+    let r = admin
+        .post(
+            &format!("/en/console/review/{}/decide", c.reviews[0]),
+            &[("decision", "reject")],
+        )
+        .await;
     assert_eq!(r.status, 409, "claimed by someone else");
     // Confirm: the two records become one person.
-    let r = cw.post(&format!("/en/console/review/{}/decide", c.reviews[0]), &[("decision", "confirm"), ("reason", "same prison number story")]).await;
+    let r = cw
+        .post(
+            &format!("/en/console/review/{}/decide", c.reviews[0]),
+            &[
+                ("decision", "confirm"),
+                ("reason", "same prison number story"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 303);
     let person_url = r.header("location").unwrap().to_string();
     let page = cw.get(&person_url).await;
@@ -120,20 +194,42 @@ async fn r7_review_confirm_merges_then_split_and_undo_are_in_the_history() {
     assert!(html.contains("<span class=\"nrecords\">2</span>"), "{html}");
     assert!(html.contains("class=\"event merge\""));
     assert!(html.contains("same prison number story"));
-    assert!(audit(&c, "read_person").await.iter().any(|e| e.actor == "caseworker"));
+    assert!(
+        audit(&c, "read_person")
+            .await
+            .iter()
+            .any(|e| e.actor == "caseworker")
+    );
     // The decision is a training label.
     assert_eq!(c.store.labels().await.unwrap().len(), 1);
     // Split the family record back out.
     let family_record = c.records[2];
-    let r = cw.post(&format!("/en/console/records/{family_record}/split"), &[("reason", "different mother")]).await;
+    let r = cw
+        .post(
+            &format!("/en/console/records/{family_record}/split"),
+            &[("reason", "different mother")],
+        )
+        .await;
     assert_eq!(r.status, 303);
     let back = cw.get(&person_url).await.text();
     assert!(back.contains("<span class=\"nrecords\">1</span>"));
     assert!(back.contains("class=\"event split\""));
     // Undo the split: the merge is back.
-    let split_event = c.store.events(0, 100).await.unwrap().into_iter().rfind(|e| e.kind.as_str() == "split").unwrap();
+    let split_event = c
+        .store
+        .events(0, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .rfind(|e| e.kind.as_str() == "split")
+        .unwrap();
     let pid = person_url.rsplit('/').next().unwrap().to_string();
-    let r = cw.post(&format!("/en/console/events/{}/reverse", split_event.id), &[("back", &pid)]).await;
+    let r = cw
+        .post(
+            &format!("/en/console/events/{}/reverse", split_event.id),
+            &[("back", &pid)],
+        )
+        .await;
     assert_eq!(r.status, 303);
     let again = cw.get(&person_url).await.text();
     assert!(again.contains("<span class=\"nrecords\">2</span>"));
@@ -143,24 +239,45 @@ async fn r7_review_confirm_merges_then_split_and_undo_are_in_the_history() {
 #[tokio::test]
 async fn r7_analyst_sees_no_contact_details() {
     let c = start().await;
-    let family_person = c.store.record(c.records[2]).await.unwrap().unwrap().person_id;
+    let family_person = c
+        .store
+        .record(c.records[2])
+        .await
+        .unwrap()
+        .unwrap()
+        .person_id;
     let mut cw = Client::new(c.addr);
     cw.login("caseworker").await;
-    let html = cw.get(&format!("/en/console/persons/{family_person}")).await.text();
-    assert!(html.contains("+000 555 0101") && html.contains("Synthetic street 12"), "caseworkers see contacts");
+    let html = cw
+        .get(&format!("/en/console/persons/{family_person}"))
+        .await
+        .text();
+    assert!(
+        html.contains("+000 555 0101") && html.contains("Synthetic street 12"),
+        "caseworkers see contacts"
+    );
     let mut analyst = Client::new(c.addr);
     analyst.login("analyst").await;
-    let r = analyst.get(&format!("/en/console/persons/{family_person}")).await;
+    let r = analyst
+        .get(&format!("/en/console/persons/{family_person}"))
+        .await;
     assert_eq!(r.status, 200);
     let html = r.text();
     assert!(html.contains("Samer"), "the analyst sees the person");
-    assert!(!html.contains("+000 555 0101") && !html.contains("Synthetic street 12"), "but no contact details");
+    assert!(
+        !html.contains("+000 555 0101") && !html.contains("Synthetic street 12"),
+        "but no contact details"
+    );
     assert!(html.contains("withheld"));
-    let r = analyst.get(&format!("/en/console/persons/{family_person}/contacts")).await;
+    let r = analyst
+        .get(&format!("/en/console/persons/{family_person}/contacts"))
+        .await;
     assert_eq!(r.status, 403);
     // Both reads were audited.
     let reads = audit(&c, "read_person").await;
-    assert!(reads.iter().any(|e| e.actor == "analyst" && e.target_id.as_deref() == Some(&family_person.to_string())));
+    assert!(reads.iter().any(
+        |e| e.actor == "analyst" && e.target_id.as_deref() == Some(&family_person.to_string())
+    ));
 }
 
 #[tokio::test]
@@ -168,9 +285,16 @@ async fn r7_reading_contacts_asks_why_and_audits_the_reason() {
     let c = start().await;
     let mut cw = Client::new(c.addr);
     cw.login("caseworker").await;
-    let r = cw.post("/en/console/persons/1/contacts", &[("reason", "")]).await;
+    let r = cw
+        .post("/en/console/persons/1/contacts", &[("reason", "")])
+        .await;
     assert_eq!(r.status, 409, "a reason is required");
-    let r = cw.post("/en/console/persons/1/contacts", &[("reason", "calling the family back")]).await;
+    let r = cw
+        .post(
+            "/en/console/persons/1/contacts",
+            &[("reason", "calling the family back")],
+        )
+        .await;
     assert_eq!(r.status, 200);
     let ev = audit(&c, "read_contact").await;
     assert_eq!(ev.len(), 1);
@@ -181,16 +305,40 @@ async fn r7_reading_contacts_asks_why_and_audits_the_reason() {
 #[tokio::test]
 async fn r7_determination_with_evidence_is_recorded_and_audited() {
     let c = start().await;
-    let person = c.store.record(c.records[0]).await.unwrap().unwrap().person_id;
+    let person = c
+        .store
+        .record(c.records[0])
+        .await
+        .unwrap()
+        .unwrap()
+        .person_id;
     let mut cw = Client::new(c.addr);
     cw.login("caseworker").await;
     let url = format!("/en/console/persons/{person}/determination");
-    let r = cw.post(&url, &[("status", "released"), ("evidence", "")]).await;
+    let r = cw
+        .post(&url, &[("status", "released"), ("evidence", "")])
+        .await;
     assert_eq!(r.status, 409, "evidence is required");
-    let r = cw.post(&url, &[("status", "released"), ("evidence", "release list of 8 Dec, line 12"), ("share", "contact_us"), ("message", "Please call us")]).await;
+    let r = cw
+        .post(
+            &url,
+            &[
+                ("status", "released"),
+                ("evidence", "release list of 8 Dec, line 12"),
+                ("share", "contact_us"),
+                ("message", "Please call us"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 303);
-    let html = cw.get(&format!("/en/console/persons/{person}")).await.text();
-    assert!(html.contains("<strong class=\"status\">Released</strong>"));
+    let html = cw
+        .get(&format!("/en/console/persons/{person}"))
+        .await
+        .text();
+    assert!(
+        html.contains("<strong class=\"status\">Released</strong>"),
+        "{html}"
+    );
     let ev = audit(&c, "determination").await;
     assert_eq!(ev.len(), 1);
     assert_eq!(ev[0].detail["case_status"], "contact_us");
@@ -201,23 +349,56 @@ async fn r7_admin_searches_the_audit_log_and_manages_users() {
     let c = start().await;
     let mut admin = Client::new(c.addr);
     admin.login("admin").await;
-    let r = admin.post("/en/console/users", &[("name", "new.worker"), ("role", "caseworker"), ("password", "short")]).await;
+    let r = admin
+        .post(
+            "/en/console/users",
+            &[
+                ("name", "new.worker"),
+                ("role", "caseworker"),
+                ("password", "short"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 409, "short passwords are refused");
-    let r = admin.post("/en/console/users", &[("name", "new.worker"), ("role", "caseworker"), ("password", "another-synthetic-pw")]).await;
+    let r = admin
+        .post(
+            "/en/console/users",
+            &[
+                ("name", "new.worker"),
+                ("role", "caseworker"),
+                ("password", "another-synthetic-pw"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 303);
     let mut w = Client::new(c.addr);
     w.get("/en/console/login").await;
-    let r = w.post("/en/console/login", &[("name", "new.worker"), ("password", "another-synthetic-pw")]).await;
+    let r = w
+        .post(
+            "/en/console/login",
+            &[("name", "new.worker"), ("password", "another-synthetic-pw")],
+        )
+        .await;
     assert_eq!(r.status, 303);
     // Role change applies at once.
-    let r = admin.post("/en/console/users/new.worker", &[("role", "analyst")]).await;
+    let r = admin
+        .post("/en/console/users/new.worker", &[("role", "analyst")])
+        .await;
     assert_eq!(r.status, 303);
     assert_eq!(w.get("/en/console/review").await.status, 403);
     // A password reset ends the account's sessions.
-    let r = admin.post("/en/console/users/new.worker", &[("password", "reset-synthetic-pw-2")]).await;
+    let r = admin
+        .post(
+            "/en/console/users/new.worker",
+            &[("password", "reset-synthetic-pw-2")],
+        )
+        .await;
     assert_eq!(r.status, 303);
     assert_eq!(w.get("/en/console/").await.status, 303);
-    let html = admin.get("/en/console/audit?actor=admin&action=add_user").await.text();
+    let html = admin
+        .get("/en/console/audit?actor=admin&action=add_user")
+        .await
+        .text();
     assert!(html.contains("new.worker"), "{html}");
     assert!(!html.contains(">login<"), "filtered by action");
     // Arabic too.
@@ -232,9 +413,21 @@ async fn r7_audit_rows_are_written_with_the_read_not_after_it() {
     // writes nothing, a read of a real one writes exactly one row.
     let c = start().await;
     let before = audit(&c, "read_person").await.len();
-    assert!(c.store.person_audited(999_999, &Change::new("t", now())).await.unwrap().is_none());
+    assert!(
+        c.store
+            .person_audited(999_999, &Change::new("t", now()))
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert_eq!(audit(&c, "read_person").await.len(), before);
-    assert!(c.store.person_audited(1, &Change::new("t", now())).await.unwrap().is_some());
+    assert!(
+        c.store
+            .person_audited(1, &Change::new("t", now()))
+            .await
+            .unwrap()
+            .is_some()
+    );
     assert_eq!(audit(&c, "read_person").await.len(), before + 1);
 }
 
@@ -244,28 +437,64 @@ async fn r7_import_in_the_browser_previews_then_imports_once() {
     let mut cw = Client::new(c.addr);
     cw.login("caseworker").await;
     cw.get("/en/console/import").await;
-    let csv = "id,الاسم,اسم الأب,الكنية,birth_year\nH-1,ماهر,سليم,الحموي,1979\nH-2,Lina,Fadi,Qasem,1992\n";
-    let r = cw.post_multipart("/en/console/import", &[("source", "hospital-list")], Some(("hospital.csv", csv.as_bytes()))).await;
+    let csv =
+        "id,الاسم,اسم الأب,الكنية,birth_year\nH-1,ماهر,سليم,الحموي,1979\nH-2,Lina,Fadi,Qasem,1992\n";
+    let r = cw
+        .post_multipart(
+            "/en/console/import",
+            &[("source", "hospital-list")],
+            Some(("hospital.csv", csv.as_bytes())),
+        )
+        .await;
     assert_eq!(r.status, 200, "{}", r.text());
     let html = r.text();
     assert!(html.contains("<dd class=\"encoding\">utf-8</dd>"));
     assert!(html.contains("<dd class=\"rows\">2</dd>"));
-    assert!(html.contains("ماهر"));
+    assert!(html.contains("1979"), "the mapped birth year is previewed");
     // Map the Arabic headers, preview again, then confirm.
-    let data = html.split("name=\"data\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let data = html
+        .split("name=\"data\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
     let r = cw
         .post_multipart(
             "/en/console/import",
-            &[("source", "hospital-list"), ("file_name", "hospital.csv"), ("data", &data), ("map_0", "id"), ("map_1", "first_name"), ("map_2", "father_name"), ("map_3", "family_name"), ("map_4", "birth_year")],
+            &[
+                ("source", "hospital-list"),
+                ("file_name", "hospital.csv"),
+                ("data", &data),
+                ("map_0", "id"),
+                ("map_1", "first_name"),
+                ("map_2", "father_name"),
+                ("map_3", "family_name"),
+                ("map_4", "birth_year"),
+            ],
             None,
         )
         .await;
     assert_eq!(r.status, 200);
     assert!(r.text().contains("<option value=\"first_name\" selected>"));
+    assert!(
+        r.text().contains("<td><bdi>ماهر</bdi></td>"),
+        "the remapped name is previewed"
+    );
     let r = cw
         .post_multipart(
             "/en/console/import/confirm",
-            &[("source", "hospital-list"), ("file_name", "hospital.csv"), ("data", &data), ("map_0", "id"), ("map_1", "first_name"), ("map_2", "father_name"), ("map_3", "family_name"), ("map_4", "birth_year")],
+            &[
+                ("source", "hospital-list"),
+                ("file_name", "hospital.csv"),
+                ("data", &data),
+                ("map_0", "id"),
+                ("map_1", "first_name"),
+                ("map_2", "father_name"),
+                ("map_3", "family_name"),
+                ("map_4", "birth_year"),
+            ],
             None,
         )
         .await;
@@ -278,10 +507,50 @@ async fn r7_import_in_the_browser_previews_then_imports_once() {
     let r = cw
         .post_multipart(
             "/en/console/import/confirm",
-            &[("source", "hospital-list"), ("file_name", "hospital.csv"), ("data", &data), ("map_0", "id"), ("map_1", "first_name"), ("map_2", "father_name"), ("map_3", "family_name"), ("map_4", "birth_year")],
+            &[
+                ("source", "hospital-list"),
+                ("file_name", "hospital.csv"),
+                ("data", &data),
+                ("map_0", "id"),
+                ("map_1", "first_name"),
+                ("map_2", "father_name"),
+                ("map_3", "family_name"),
+                ("map_4", "birth_year"),
+            ],
             None,
         )
         .await;
     assert!(r.text().contains("imported before"));
     assert_eq!(c.store.search_records("ماهر", 10).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn r7_retraining_uses_decisions_as_labels_and_rescores_the_queue() {
+    let c = start().await;
+    let mut cw = Client::new(c.addr);
+    cw.login("caseworker").await;
+    let r = cw
+        .post(
+            &format!("/en/console/review/{}/decide", c.reviews[1]),
+            &[("decision", "reject")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let r = cw.post("/en/console/train", &[]).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(
+        r.text().contains("trained with 1 decisions"),
+        "{}",
+        r.text()
+    );
+    let model = c.store.active_model().await.unwrap().unwrap();
+    assert!(model.version.starts_with("train-"));
+    let open = c.store.open_reviews(10).await.unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(
+        open[0].model_version.as_deref(),
+        Some(model.version.as_str()),
+        "rescored with the new model"
+    );
+    assert!(!audit(&c, "rescore_review").await.is_empty());
 }

@@ -51,7 +51,10 @@ pub struct Console {
 fn incoming(pairs: &[(Field, &str)], raw: &[(&str, &str)]) -> Incoming {
     let (record, _) = Record::from_pairs(pairs.iter().copied());
     Incoming {
-        raw: raw.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        raw: raw
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
         record,
         line: Some(2),
     }
@@ -65,7 +68,14 @@ async fn seed_batch(
     rows: &[Incoming],
     reviews: &[(RecordRef, RecordRef, f64)],
 ) -> Vec<i64> {
-    let mut batch = WriteBatch::new(SourceInfo { name: source.into(), supplier: None, notes: None }, None);
+    let mut batch = WriteBatch::new(
+        SourceInfo {
+            name: source.into(),
+            supplier: None,
+            notes: None,
+        },
+        None,
+    );
     for (i, inc) in rows.iter().enumerate() {
         let lr = ingest::link_record(&inc.record, format!("{source}-{i}"), source, now());
         let mut rec = ingest::new_record(inc, &lr).unwrap();
@@ -100,7 +110,10 @@ async fn seed_batch(
             model_version: None,
         });
     }
-    let out = store.write_batch(&batch, &Change::new("athar", now())).await.unwrap();
+    let out = store
+        .write_batch(&batch, &Change::new("athar", now()))
+        .await
+        .unwrap();
     out.record_ids
 }
 
@@ -113,7 +126,10 @@ pub async fn start() -> Console {
     for (i, role) in Role::ALL.iter().enumerate() {
         let salt = format!("synthetic-salt-{i}");
         let hash = hash_password_with_salt(PASSWORD, salt.as_bytes()).unwrap();
-        store.add_user(role.as_str(), *role, &hash, &change).await.unwrap();
+        store
+            .add_user(role.as_str(), *role, &hash, &change)
+            .await
+            .unwrap();
     }
     // A prison register and a family report of the same (invented) man; a survivor record of
     // another. The family's record carries a phone number (a contact detail).
@@ -122,11 +138,27 @@ pub async fn start() -> Console {
         "prison-register",
         &[
             incoming(
-                &[(Field::FirstName, "سامر"), (Field::FatherName, "خالد"), (Field::FamilyName, "النجار"), (Field::BirthYear, "1984"), (Field::PrisonNumber, "7731")],
-                &[("الاسم", "سامر"), ("اسم الأب", "خالد"), ("الكنية", "النجار"), ("رقم السجين", "7731")],
+                &[
+                    (Field::FirstName, "سامر"),
+                    (Field::FatherName, "خالد"),
+                    (Field::FamilyName, "النجار"),
+                    (Field::BirthYear, "1984"),
+                    (Field::PrisonNumber, "7731"),
+                ],
+                &[
+                    ("الاسم", "سامر"),
+                    ("اسم الأب", "خالد"),
+                    ("الكنية", "النجار"),
+                    ("رقم السجين", "7731"),
+                ],
             ),
             incoming(
-                &[(Field::FirstName, "Rami"), (Field::FatherName, "Adel"), (Field::FamilyName, "Haddad"), (Field::BirthYear, "1990")],
+                &[
+                    (Field::FirstName, "Rami"),
+                    (Field::FatherName, "Adel"),
+                    (Field::FamilyName, "Haddad"),
+                    (Field::BirthYear, "1990"),
+                ],
                 &[("name", "Rami"), ("father", "Adel"), ("family", "Haddad")],
             ),
         ],
@@ -137,8 +169,20 @@ pub async fn start() -> Console {
         &store,
         "family-reports",
         &[incoming(
-            &[(Field::FirstName, "Samer"), (Field::FatherName, "Khaled"), (Field::FamilyName, "Al-Najjar"), (Field::BirthYear, "1985"), (Field::Residence, "Synthetic street 12")],
-            &[("first_name", "Samer"), ("father_name", "Khaled"), ("family_name", "Al-Najjar"), ("phone", "+000 555 0101"), ("residence", "Synthetic street 12")],
+            &[
+                (Field::FirstName, "Samer"),
+                (Field::FatherName, "Khaled"),
+                (Field::FamilyName, "Al-Najjar"),
+                (Field::BirthYear, "1985"),
+                (Field::Residence, "Synthetic street 12"),
+            ],
+            &[
+                ("first_name", "Samer"),
+                ("father_name", "Khaled"),
+                ("family_name", "Al-Najjar"),
+                ("phone", "+000 555 0101"),
+                ("residence", "Synthetic street 12"),
+            ],
         )],
         &[
             (RecordRef::Existing(prison[0]), RecordRef::New(0), 0.55),
@@ -156,11 +200,20 @@ pub async fn start() -> Console {
     let clock = Arc::new(FixedClock(now()));
     let config = WebConfig {
         body_limit: 4 * 1024 * 1024,
-        general_limit: Limit { period: std::time::Duration::from_millis(1), burst: 100_000 },
+        general_limit: Limit {
+            period: std::time::Duration::from_millis(1),
+            burst: 100_000,
+        },
         ..WebConfig::default()
     };
-    let state = AppState::with(portal.clone(), portal, config, clock, ChaCha20Rng::seed_from_u64(11))
-        .with_console(store.clone());
+    let state = AppState::with(
+        portal.clone(),
+        portal,
+        config,
+        clock,
+        ChaCha20Rng::seed_from_u64(11),
+    )
+    .with_console(store.clone());
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -171,15 +224,37 @@ pub async fn start() -> Console {
         .await
         .unwrap();
     });
-    Console { addr, store, reviews: review_ids, records, _dir: dir, _stop: tx }
+    Console {
+        addr,
+        store,
+        reviews: review_ids,
+        records,
+        _dir: dir,
+        _stop: tx,
+    }
 }
 
 impl Console {
     /// Stores an API token for `user` with `scopes`; returns the token.
     pub async fn token(&self, user: &str, scopes: &[Scope]) -> String {
-        let token = format!("athar_test_{user}_{}", scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("_"));
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let token = format!(
+            "athar_test_{user}_{n}_{}",
+            scopes
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join("_")
+        );
         self.store
-            .create_api_token(&secret_hash(&token), "test", user, scopes, &Change::new("admin", now()))
+            .create_api_token(
+                &secret_hash(&token),
+                "test",
+                user,
+                scopes,
+                &Change::new("admin", now()),
+            )
             .await
             .unwrap();
         token
@@ -196,13 +271,25 @@ pub struct Client {
 
 impl Client {
     pub fn new(addr: SocketAddr) -> Client {
-        Client { addr, cookies: BTreeMap::new(), token: None, headers: Vec::new() }
+        Client {
+            addr,
+            cookies: BTreeMap::new(),
+            token: None,
+            headers: Vec::new(),
+        }
     }
 
     fn head(&self, method: &str, path: &str) -> String {
-        let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", self.addr);
+        let mut req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+            self.addr
+        );
         if !self.cookies.is_empty() {
-            let c: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let c: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
             req.push_str(&format!("Cookie: {}\r\n", c.join("; ")));
         }
         for (k, v) in &self.headers {
@@ -226,7 +313,11 @@ impl Client {
         let text = resp.text();
         if let Some(i) = text.find("name=\"csrf\" value=\"") {
             let rest = &text[i + 19..];
-            self.token = rest.split('"').next().map(str::to_string).filter(|t| !t.is_empty());
+            self.token = rest
+                .split('"')
+                .next()
+                .map(str::to_string)
+                .filter(|t| !t.is_empty());
         }
     }
 
@@ -243,7 +334,10 @@ impl Client {
         if self.token.is_none() {
             self.get("/en/console/login").await;
         }
-        let mut body: Vec<String> = fields.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect();
+        let mut body: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect();
         if let Some(t) = &self.token {
             body.push(format!("csrf={t}"));
         }
@@ -257,15 +351,28 @@ impl Client {
     }
 
     /// Posts a multipart form (text fields, then one file).
-    pub async fn post_multipart(&mut self, path: &str, fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Resp {
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &[u8])>,
+    ) -> Resp {
         let boundary = "----athar-test-boundary";
         let mut body: Vec<u8> = Vec::new();
-        let mut all: Vec<(String, String)> = fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let mut all: Vec<(String, String)> = fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         if let Some(t) = &self.token {
             all.push(("csrf".into(), t.clone()));
         }
         for (k, v) in all {
-            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
         }
         if let Some((name, bytes)) = file {
             body.extend_from_slice(
@@ -288,7 +395,12 @@ impl Client {
     /// Logs in as `name` and asserts it worked.
     pub async fn login(&mut self, name: &str) {
         self.get("/en/console/login").await;
-        let r = self.post("/en/console/login", &[("name", name), ("password", PASSWORD)]).await;
+        let r = self
+            .post(
+                "/en/console/login",
+                &[("name", name), ("password", PASSWORD)],
+            )
+            .await;
         assert_eq!(r.status, 303, "login as {name}: {}", r.text());
         assert!(self.cookies.contains_key("athar_session"));
         // Load a page so the form token is known.
@@ -297,14 +409,23 @@ impl Client {
 }
 
 /// A JSON API request with a bearer token.
-pub async fn api(addr: SocketAddr, method: &str, path: &str, token: Option<&str>, body: Option<(&str, &[u8])>) -> Resp {
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n").into_bytes();
+pub async fn api(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<(&str, &[u8])>,
+) -> Resp {
+    let mut req =
+        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n").into_bytes();
     if let Some(t) = token {
         req.extend_from_slice(format!("Authorization: Bearer {t}\r\n").as_bytes());
     }
     match body {
         Some((ct, b)) => {
-            req.extend_from_slice(format!("Content-Type: {ct}\r\nContent-Length: {}\r\n\r\n", b.len()).as_bytes());
+            req.extend_from_slice(
+                format!("Content-Type: {ct}\r\nContent-Length: {}\r\n\r\n", b.len()).as_bytes(),
+            );
             req.extend_from_slice(b);
         }
         None => req.extend_from_slice(b"\r\n"),
