@@ -1,0 +1,141 @@
+// The caseworker console in a real browser (issue 7), against the same `athar demo` as the
+// portal specs: a caseworker logs in, imports a small list, confirms a pair from the review
+// queue, sees the merge on the person page and splits it back; an analyst cannot see contact
+// details; an anonymous visitor is refused every console route. No JavaScript anywhere.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { launch, BASE, ARTIFACTS, unique } from './browser.js';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+// The demo prints its accounts once: "  caseworker   role caseworker   password XXXX".
+function demoPassword(login) {
+  const log = readFileSync(`${ARTIFACTS}/server.log`, 'utf8');
+  const line = log.split('\n').find((l) => l.trim().startsWith(`${login} `) && l.includes(' password '));
+  assert.ok(line, `the demo printed no account ${login}`);
+  return line.trim().split(/\s+/).pop();
+}
+
+async function desk(locale = 'en-GB') {
+  return browser.newContext({ viewport: { width: 1280, height: 900 }, javaScriptEnabled: false, locale });
+}
+
+async function login(page, name, lang = 'en') {
+  await page.goto(`${BASE}/${lang}/console/login`);
+  await page.locator('#name').fill(name);
+  await page.locator('#password').fill(demoPassword(name));
+  await page.locator('form.form button[type=submit]').click();
+  await page.waitForURL(`${BASE}/${lang}/console/`);
+}
+
+// Every console page a GET reaches, and every POST, with sample ids.
+const GETS = [
+  '/console/', '/console/review', '/console/review/1', '/console/persons', '/console/persons/1',
+  '/console/persons/1/contacts', '/console/import', '/console/tips', '/console/audit',
+  '/console/users', '/console/tokens',
+];
+const POSTS = [
+  '/console/logout', '/console/review/1/claim', '/console/review/1/decide', '/console/train',
+  '/console/persons/1/contacts', '/console/persons/1/merge', '/console/persons/1/determination',
+  '/console/records/1/split', '/console/events/1/reverse', '/console/import',
+  '/console/import/confirm', '/console/tips/1', '/console/tips/1/contact', '/console/users',
+  '/console/users/admin', '/console/tokens', '/console/tokens/1/revoke',
+];
+
+test('an anonymous visitor is refused every console route, in both languages', async () => {
+  const context = await desk();
+  const page = await context.newPage();
+  for (const lang of ['ar', 'en']) {
+    for (const path of GETS) {
+      await page.goto(`${BASE}/${lang}${path}`);
+      assert.equal(new URL(page.url()).pathname, `/${lang}/console/login`, `GET ${path} (${lang})`);
+      assert.ok(!(await page.content()).includes('<table'), 'no data on the login page');
+    }
+    for (const path of POSTS) {
+      const r = await context.request.post(`${BASE}/${lang}${path}`, { form: { csrf: 'x' }, maxRedirects: 0 });
+      // Either sent to the login page, or refused outright as a forged form: never served.
+      assert.ok([303, 403].includes(r.status()), `POST ${path} (${lang}): ${r.status()}`);
+      if (r.status() === 303) assert.equal(r.headers().location, `/${lang}/console/login`);
+    }
+  }
+  await page.goto(`${BASE}/ar/console/login`);
+  assert.equal(await page.getAttribute('html', 'dir'), 'rtl');
+  await page.screenshot({ path: `${ARTIFACTS}/ar-console-login.png`, fullPage: true });
+  await context.close();
+});
+
+test('a caseworker imports a list, confirms a pair, sees the merge, and splits it back', async () => {
+  const context = await desk();
+  const page = await context.newPage();
+  await login(page, 'caseworker');
+
+  // Import a small list (invented names), check the preview, confirm.
+  const source = unique('e2e-list-');
+  const csv = 'id,first_name,father_name,family_name,birth_year\n'
+    + `${source}-1,Yamen,Tarek,Sabbagh,1981\n${source}-2,ريم,وائل,الأتاسي,1994\n`;
+  await page.goto(`${BASE}/en/console/import`);
+  await page.locator('#file').setInputFiles({ name: `${source}.csv`, mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.locator('#source').fill(source);
+  await page.locator('form.form button[type=submit]').click();
+  await page.locator('dd.encoding').waitFor();
+  assert.equal((await page.locator('dd.encoding').innerText()).trim(), 'utf-8');
+  assert.equal((await page.locator('dd.rows').innerText()).trim(), '2');
+  assert.ok((await page.locator('table.sample').innerText()).includes('Yamen'));
+  await page.screenshot({ path: `${ARTIFACTS}/en-console-import-preview.png`, fullPage: true });
+  await page.locator('#confirm-import').click();
+  await page.locator('dd.stored').waitFor();
+  assert.equal((await page.locator('dd.stored').innerText()).trim(), '2');
+
+  // The review queue: open the most valuable pair, read the evidence, confirm.
+  await page.goto(`${BASE}/en/console/review`);
+  const first = page.locator('button[data-review]').first();
+  assert.ok(await first.count() > 0, 'the demo has pairs waiting for review');
+  await first.click();
+  await page.locator('svg.waterfall').waitFor();
+  await page.screenshot({ path: `${ARTIFACTS}/en-console-compare.png`, fullPage: true });
+  await page.locator('#reason').fill('e2e: same person');
+  await page.locator('button[value=confirm]').click();
+  await page.waitForURL(/\/en\/console\/persons\/\d+$/);
+  const personUrl = page.url();
+  const records = Number((await page.locator('.nrecords').innerText()).trim());
+  assert.ok(records >= 2, 'the merged person has both records');
+  assert.ok(await page.locator('tr.event.merge').count() > 0, 'the merge is in the history');
+  assert.ok((await page.locator('table.history').innerText()).includes('e2e: same person'));
+  await page.screenshot({ path: `${ARTIFACTS}/en-console-person-merged.png`, fullPage: true });
+
+  // Split the last record back out: the history shows the split, the person has one fewer.
+  const split = page.locator('button[data-split]').last();
+  await split.click();
+  await page.waitForURL(/\/en\/console\/persons\/\d+$/);
+  await page.goto(personUrl);
+  assert.equal(Number((await page.locator('.nrecords').innerText()).trim()), records - 1);
+  assert.ok(await page.locator('tr.event.split').count() > 0, 'the split is in the history');
+
+  // The same page in Arabic, right to left.
+  await page.goto(personUrl.replace('/en/', '/ar/'));
+  assert.equal(await page.getAttribute('html', 'dir'), 'rtl');
+  await page.screenshot({ path: `${ARTIFACTS}/ar-console-person.png`, fullPage: true });
+  await context.close();
+});
+
+test('an analyst cannot see contact details', async () => {
+  const context = await desk();
+  const page = await context.newPage();
+  await login(page, 'analyst');
+  // The first person of the demo: the analyst may read the page, without contacts.
+  const href = '/en/console/persons/1';
+  const r0 = await page.goto(`${BASE}${href}`);
+  assert.equal(r0.status(), 200);
+  assert.ok(await page.locator('section.record').count() > 0);
+  assert.equal(await page.locator('a[href$="/contacts"]').count(), 0, 'no contacts link for analysts');
+  const r = await page.goto(`${BASE}${href}/contacts`);
+  assert.equal(r.status(), 403);
+  assert.ok((await page.content()).includes('Not allowed'));
+  // The review queue and the admin pages are refused too.
+  assert.equal((await page.goto(`${BASE}/en/console/review`)).status(), 403);
+  assert.equal((await page.goto(`${BASE}/en/console/audit`)).status(), 403);
+  await context.close();
+});
