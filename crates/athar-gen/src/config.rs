@@ -28,6 +28,12 @@ pub struct GenConfig {
     /// Probability that the eldest son is named after his paternal grandfather
     /// ("محمد أحمد محمد"). Default `0.15`.
     pub named_after_grandfather_rate: f64,
+    /// Share of Christian households (Christian given and family names: جورج، حداد، الخوري).
+    /// Default `0.05`.
+    pub christian_share: f64,
+    /// Share of Kurdish households (Kurdish names in a quarter of draws; mostly in Al-Hasakah,
+    /// Aleppo and Raqqa). Default `0.06`.
+    pub kurdish_share: f64,
     /// Zipf exponent of given-name frequencies over the rank in the name tables (محمد first).
     /// With 1.0, محمد is about 15 % of men, أحمد about 8 %. Default `1.0`.
     pub given_name_zipf: f64,
@@ -168,7 +174,8 @@ pub struct SourceProfile {
     pub sex_rate: f64,
     /// Probability of a full birth date (day, month, year).
     pub birth_date_rate: f64,
-    /// Probability of a birth year only (after the full-date draw fails).
+    /// Probability of a birth year only (with `birth_date_rate`, at most 1; the rest have no
+    /// birth data).
     pub birth_year_rate: f64,
     /// Probability that a year-only birth goes into the `birth_year` column rather than
     /// `birth_date`.
@@ -318,6 +325,8 @@ impl Default for GenConfig {
             cousin_household_rate: 0.20,
             cousin_marriage_rate: 0.20,
             named_after_grandfather_rate: 0.15,
+            christian_share: 0.05,
+            kurdish_share: 0.06,
             given_name_zipf: 1.0,
             family_name_zipf: 0.5,
             released_share: 0.35,
@@ -401,6 +410,22 @@ impl GenConfig {
                 )));
             }
         }
+        if self.christian_share + self.kurdish_share > 1.0 {
+            return Err(crate::GenError::Config(
+                "christian_share + kurdish_share exceeds 1".into(),
+            ));
+        }
+        for (name, p) in [
+            ("prison", &self.prison),
+            ("family", &self.family),
+            ("survivor", &self.survivor),
+        ] {
+            if p.birth_date_rate + p.birth_year_rate > 1.0 {
+                return Err(crate::GenError::Config(format!(
+                    "{name}.birth_date_rate + {name}.birth_year_rate exceeds 1"
+                )));
+            }
+        }
         if self.released_share + self.deceased_share > 1.0 {
             return Err(crate::GenError::Config(
                 "released_share + deceased_share exceeds 1".into(),
@@ -435,6 +460,8 @@ impl GenConfig {
                 "named_after_grandfather_rate",
                 self.named_after_grandfather_rate,
             ),
+            ("christian_share", self.christian_share),
+            ("kurdish_share", self.kurdish_share),
             ("released_share", self.released_share),
             ("deceased_share", self.deceased_share),
             ("hamza_dropped_rate", self.hamza_dropped_rate),

@@ -9,7 +9,7 @@ use rand::Rng;
 
 use crate::config::GenConfig;
 use crate::dates::Date;
-use crate::tables::Tables;
+use crate::tables::{Household, Tables};
 
 /// Sex of a person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,10 +119,26 @@ pub(crate) fn build(n: usize, cfg: &GenConfig, t: &Tables, rng: &mut impl Rng) -
     let mut persons = Vec::with_capacity(n);
     let mut household_id: u32 = 0;
     while persons.len() < n {
-        // The clan.
-        let family = index_u16(t.family.index(rng));
-        let grandfather = index_u16(t.male.index(rng));
-        let governorate = t.governorates.index(rng);
+        // The clan and its community.
+        let x = rng.random::<f64>();
+        let community = if x < cfg.christian_share {
+            Household::Christian
+        } else if x < cfg.christian_share + cfg.kurdish_share {
+            Household::Kurdish
+        } else {
+            Household::General
+        };
+        let male = |rng: &mut _| t.male_pools.pick(community, rng);
+        let female = |rng: &mut _| t.female_pools.pick(community, rng);
+        let family_name = |rng: &mut _| t.family_pools.pick(community, rng);
+        let family = family_name(rng);
+        let grandfather = male(rng);
+        let governorate = match community {
+            Household::Kurdish if rng.random_bool(0.7) && !t.kurdish_governorates.is_empty() => {
+                t.kurdish_governorates[rng.random_range(0..t.kurdish_governorates.len())]
+            }
+            _ => t.governorates.index(rng),
+        };
         let towns = t.towns[governorate].len();
         let home_town = if rng.random_bool(0.35) {
             0
@@ -141,19 +157,19 @@ pub(crate) fn build(n: usize, cfg: &GenConfig, t: &Tables, rng: &mut impl Rng) -
             }
             household_id += 1;
             // The father, distinct from his brother's name.
-            let mut father = index_u16(t.male.index(rng));
+            let mut father = male(rng);
             for _ in 0..8 {
                 if !fathers.contains(&father) && father != grandfather {
                     break;
                 }
-                father = index_u16(t.male.index(rng));
+                father = male(rng);
             }
             fathers.push(father);
-            let mother = index_u16(t.female.index(rng));
+            let mother = female(rng);
             let mother_family = if rng.random_bool(cfg.cousin_marriage_rate) {
                 family
             } else {
-                index_u16(t.family.index(rng))
+                family_name(rng)
             };
 
             // When the household's first member was detained, and how old the eldest was.
@@ -173,8 +189,12 @@ pub(crate) fn build(n: usize, cfg: &GenConfig, t: &Tables, rng: &mut impl Rng) -
                 } else {
                     Sex::Female
                 };
-                let table = if sex == Sex::Male { &t.male } else { &t.female };
-                let mut given = index_u16(table.index(rng));
+                let pools = if sex == Sex::Male {
+                    &t.male_pools
+                } else {
+                    &t.female_pools
+                };
+                let mut given = pools.pick(community, rng);
                 if k == 0 && sex == Sex::Male && rng.random_bool(cfg.named_after_grandfather_rate) {
                     given = grandfather;
                 }
@@ -184,7 +204,7 @@ pub(crate) fn build(n: usize, cfg: &GenConfig, t: &Tables, rng: &mut impl Rng) -
                     if !clash {
                         break;
                     }
-                    given = index_u16(table.index(rng));
+                    given = pools.pick(community, rng);
                 }
                 children.push(Child {
                     sex,
@@ -220,19 +240,19 @@ pub(crate) fn build(n: usize, cfg: &GenConfig, t: &Tables, rng: &mut impl Rng) -
                     // No child of that sex is old enough: one of the others is of that sex
                     // instead (keeps the registry's sex ratio at `female_share`).
                     let i = (0..count).find(|i| !chosen.contains(i) && eligible(&children[*i]))?;
-                    let table = if want == Sex::Male {
-                        &t.male
+                    let pools = if want == Sex::Male {
+                        &t.male_pools
                     } else {
-                        &t.female
+                        &t.female_pools
                     };
-                    let mut given = index_u16(table.index(rng));
+                    let mut given = pools.pick(community, rng);
                     for _ in 0..10 {
                         let clash = children.iter().any(|c| c.sex == want && c.given == given)
                             || (want == Sex::Male && given == father);
                         if !clash {
                             break;
                         }
-                        given = index_u16(table.index(rng));
+                        given = pools.pick(community, rng);
                     }
                     children[i].sex = want;
                     children[i].given = given;
@@ -274,14 +294,15 @@ pub(crate) fn build(n: usize, cfg: &GenConfig, t: &Tables, rng: &mut impl Rng) -
                         birth_town,
                         detention,
                         household: household_id,
+                        community,
                     },
                 ));
             }
             if persons.len() < n && rng.random_bool(cfg.father_detained_rate) {
                 // The father: his father is the children's grandfather.
-                let great_grandfather = index_u16(t.male.index(rng));
-                let his_mother = index_u16(t.female.index(rng));
-                let his_mother_family = index_u16(t.family.index(rng));
+                let great_grandfather = male(rng);
+                let his_mother = female(rng);
+                let his_mother_family = family_name(rng);
                 let birth_town = birth_town_of(home_town, towns, rng);
                 household_id += 1;
                 persons.push(person(
@@ -301,6 +322,7 @@ pub(crate) fn build(n: usize, cfg: &GenConfig, t: &Tables, rng: &mut impl Rng) -
                         birth_town,
                         detention: base_detention,
                         household: household_id,
+                        community,
                     },
                 ));
             }
@@ -331,6 +353,7 @@ struct Identity {
     birth_town: u16,
     detention: Date,
     household: u32,
+    community: Household,
 }
 
 fn person(cfg: &GenConfig, t: &Tables, rng: &mut impl Rng, id: Identity) -> Person {
@@ -364,7 +387,7 @@ fn person(cfg: &GenConfig, t: &Tables, rng: &mut impl Rng, id: Identity) -> Pers
         family: id.family,
         mother: id.mother,
         mother_family: id.mother_family,
-        kunya: index_u16(t.male.index(rng)),
+        kunya: t.male_pools.pick(id.community, rng),
         birth: id.birth,
         governorate: u8::try_from(id.governorate).unwrap_or(0),
         birth_town: id.birth_town,

@@ -21,11 +21,25 @@ const VARIANTS: &str = include_str!("../data/variants.txt");
 /// The characters a phonemic form may use (see the header of `data/male.txt`).
 pub(crate) const PHONEMIC_ALPHABET: &str = "btdrzsfklmnhwyjqxgcTVDZE'aiuAIU@ -";
 
+/// Which households use a name (the optional third field of the name tables).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Community {
+    /// Untagged: every household but Christian ones.
+    General,
+    /// `c`: Christian households only.
+    Christian,
+    /// `s`: every household, Christian ones included.
+    Shared,
+    /// `k`: Kurdish names, favoured by Kurdish households.
+    Kurdish,
+}
+
 /// One name unit (possibly a compound such as عبد الرحمن).
 #[derive(Debug, Clone)]
 pub(crate) struct Name {
     pub arabic: String,
     pub phonemic: String,
+    pub community: Community,
     /// Attested Latin spellings with their counts, when the variant table has the name.
     pub attested: Option<Weighted<&'static str>>,
 }
@@ -89,6 +103,11 @@ impl<T> Weighted<T> {
             .min(self.items.len().saturating_sub(1))
     }
 
+    /// The weight of item `i`.
+    pub fn weight(&self, i: usize) -> f64 {
+        self.cumulative[i] - if i == 0 { 0.0 } else { self.cumulative[i - 1] }
+    }
+
     /// A random item, by weight.
     pub fn pick(&self, rng: &mut impl Rng) -> &T {
         &self.items[self.index(rng)]
@@ -97,6 +116,85 @@ impl<T> Weighted<T> {
     #[cfg(test)]
     pub fn len(&self) -> usize {
         self.items.len()
+    }
+}
+
+/// A household's community: which names it draws from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Household {
+    /// Most households: every name but the Christian ones.
+    General,
+    /// Christian households: Christian and shared names.
+    Christian,
+    /// Kurdish households: Kurdish names in a quarter of draws, else general ones.
+    Kurdish,
+}
+
+/// Per-community samplers over one name table; they yield indices into the table.
+#[derive(Debug, Clone)]
+pub(crate) struct Pools {
+    general: Weighted<u16>,
+    christian: Weighted<u16>,
+    kurdish: Weighted<u16>,
+}
+
+impl Pools {
+    fn new(table: &Weighted<Name>, exponent: f64) -> Self {
+        let index = |i: usize| u16::try_from(i).unwrap_or(u16::MAX);
+        let mut general = (Vec::new(), Vec::new());
+        let mut christian = (Vec::new(), Vec::new());
+        let mut kurdish = (Vec::new(), Vec::new());
+        let (mut c_rank, mut s_rank) = (0usize, 0usize);
+        for (i, name) in table.items.iter().enumerate() {
+            let w = table.weight(i);
+            if name.community != Community::Christian {
+                general.0.push(index(i));
+                general.1.push(w);
+            }
+            // Within a community its own names are the frequent ones: rank them there.
+            match name.community {
+                Community::Christian => {
+                    c_rank += 1;
+                    christian.0.push(index(i));
+                    christian.1.push(1.0 / ((c_rank + 1) as f64).powf(exponent));
+                }
+                Community::Shared => {
+                    s_rank += 1;
+                    christian.0.push(index(i));
+                    christian.1.push(1.0 / ((s_rank + 1) as f64).powf(exponent));
+                }
+                Community::Kurdish => {
+                    kurdish.0.push(index(i));
+                    kurdish.1.push(1.0);
+                }
+                Community::General => {}
+            }
+        }
+        let make = |(items, weights): (Vec<u16>, Vec<f64>)| Weighted::new(items, &weights);
+        let general = make(general);
+        Self {
+            christian: if christian.0.is_empty() {
+                general.clone()
+            } else {
+                make(christian)
+            },
+            kurdish: if kurdish.0.is_empty() {
+                general.clone()
+            } else {
+                make(kurdish)
+            },
+            general,
+        }
+    }
+
+    /// A name index for a household of `community`.
+    pub fn pick(&self, community: Household, rng: &mut impl Rng) -> u16 {
+        match community {
+            Household::General => *self.general.pick(rng),
+            Household::Christian => *self.christian.pick(rng),
+            Household::Kurdish if rng.random_bool(0.25) => *self.kurdish.pick(rng),
+            Household::Kurdish => *self.general.pick(rng),
+        }
     }
 }
 
@@ -110,6 +208,11 @@ pub(crate) struct Tables {
     /// Towns of each governorate, in the order of `governorates`; the first is the capital.
     pub towns: Vec<Vec<Place>>,
     pub facilities: Weighted<Place>,
+    pub male_pools: Pools,
+    pub female_pools: Pools,
+    pub family_pools: Pools,
+    /// Governorates where Kurdish households mostly live (Al-Hasakah, Aleppo, Raqqa).
+    pub kurdish_governorates: Vec<usize>,
 }
 
 fn lines(text: &'static str) -> impl Iterator<Item = (usize, &'static str)> {
@@ -153,9 +256,14 @@ fn names(
 ) -> Result<Vec<Name>, GenError> {
     let mut items = Vec::new();
     for (n, line) in lines(text) {
-        let (arabic, phonemic) = line
-            .split_once('|')
-            .ok_or_else(|| bad(file, n, "expected Arabic|phonemic"))?;
+        let fields: Vec<&str> = line.split('|').collect();
+        let (arabic, phonemic, community) = match fields[..] {
+            [a, p] => (a, p, Community::General),
+            [a, p, "c"] => (a, p, Community::Christian),
+            [a, p, "s"] => (a, p, Community::Shared),
+            [a, p, "k"] => (a, p, Community::Kurdish),
+            _ => return Err(bad(file, n, "expected Arabic|phonemic[|c|s|k]")),
+        };
         if let Some(c) = phonemic.chars().find(|c| !PHONEMIC_ALPHABET.contains(*c)) {
             return Err(bad(file, n, &format!("phonemic form has '{c}'")));
         }
@@ -165,6 +273,7 @@ fn names(
         items.push(Name {
             arabic: arabic.to_owned(),
             phonemic: phonemic.to_owned(),
+            community,
             attested: variants.get(arabic).cloned(),
         });
     }
@@ -177,7 +286,8 @@ fn derived_family_names(male: &[Name], family: &mut Vec<Name>) {
     let mut known: std::collections::HashSet<String> =
         family.iter().map(|n| n.arabic.clone()).collect();
     for m in male {
-        if m.arabic.contains(' ') || m.arabic.starts_with('آ') {
+        let general = matches!(m.community, Community::General | Community::Shared);
+        if m.arabic.contains(' ') || m.arabic.starts_with('آ') || !general {
             continue;
         }
         for (arabic, phonemic) in [
@@ -188,6 +298,7 @@ fn derived_family_names(male: &[Name], family: &mut Vec<Name>) {
                 family.push(Name {
                     arabic,
                     phonemic,
+                    community: Community::General,
                     attested: None,
                 });
             }
@@ -267,7 +378,15 @@ impl Tables {
             facilities.push(Place { arabic, latin });
             fac_weights.push(weight);
         }
+        let kurdish_governorates = ["HAS", "ALE", "RAQ"]
+            .iter()
+            .filter_map(|code| codes.iter().position(|c| c == code))
+            .collect();
         Ok(Self {
+            male_pools: Pools::new(&male, given_zipf),
+            female_pools: Pools::new(&female, given_zipf),
+            family_pools: Pools::new(&family, family_zipf),
+            kurdish_governorates,
             male,
             female,
             family,

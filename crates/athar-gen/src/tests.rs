@@ -351,3 +351,55 @@ fn profiles_have_their_shapes() {
     let g = same_first as f64 / pairs as f64;
     assert!(g < 0.1, "siblings share the given name in {g}");
 }
+
+/// Christian households draw Christian or shared names only, and nobody else draws Christian
+/// names (no "خالد عبد المسيح"); Kurdish names stay with Kurdish families mostly.
+#[test]
+fn communities_keep_their_names() {
+    use tables::Community;
+    let r = generate(20_000, 4, &GenConfig::default()).unwrap();
+    let t = &r.tables;
+    let (mut christian, mut kurdish_names, mut kurdish_in_kurdish_families) = (0, 0, 0);
+    for p in &r.persons {
+        let given = match p.sex {
+            Sex::Male => &t.male.items[usize::from(p.given)],
+            Sex::Female => &t.female.items[usize::from(p.given)],
+        };
+        let father = &t.male.items[usize::from(p.father)];
+        let family = &t.family.items[usize::from(p.family)];
+        let mother = &t.female.items[usize::from(p.mother)];
+        if family.community == Community::Christian {
+            christian += 1;
+            for n in [given, father, mother] {
+                assert!(
+                    matches!(n.community, Community::Christian | Community::Shared),
+                    "{} in a Christian family {}",
+                    n.arabic,
+                    family.arabic
+                );
+            }
+        } else {
+            for n in [given, father, mother] {
+                assert_ne!(
+                    n.community,
+                    Community::Christian,
+                    "{} {}",
+                    n.arabic,
+                    family.arabic
+                );
+            }
+        }
+        if given.community == Community::Kurdish {
+            kurdish_names += 1;
+            if family.community == Community::Kurdish {
+                kurdish_in_kurdish_families += 1;
+            }
+        }
+    }
+    assert!(christian > 200, "{christian} persons of Christian families");
+    assert!(
+        kurdish_names > 50,
+        "{kurdish_names} persons with Kurdish given names"
+    );
+    assert!(kurdish_in_kurdish_families > 0);
+}
