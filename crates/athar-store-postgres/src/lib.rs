@@ -118,7 +118,7 @@ impl PgStore {
 
     async fn begin_write(&self) -> Result<Transaction<'static, Postgres>> {
         let mut tx = self.pool.begin().await.map_err(db)?;
-        sqlx::query("SELECT pg_advisory_xact_lock(7_465_126_082)")
+        sqlx::query("SELECT pg_advisory_xact_lock(7465126082)")
             .execute(&mut *tx)
             .await
             .map_err(db)?;
@@ -839,7 +839,7 @@ impl Store for PgStore {
         let sql = format!(
             "WITH k(key) AS (SELECT DISTINCT unnest($1::bigint[])),
                   ok(key) AS (SELECT k.key FROM k WHERE (SELECT COUNT(*) FROM
-                      (SELECT 1 FROM blocking_keys b WHERE b.key = k.key LIMIT $2 + 1)) <= $2),
+                      (SELECT 1 FROM blocking_keys b WHERE b.key = k.key LIMIT $2 + 1) AS capped) <= $2),
                   ids(id) AS (SELECT DISTINCT b.record_id FROM blocking_keys b JOIN ok ON b.key = ok.key)
              SELECT {RECORD_COLUMNS} FROM ids
              JOIN records r ON r.id = ids.id
