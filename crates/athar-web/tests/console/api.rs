@@ -1,10 +1,10 @@
 //! The JSON API: every route × token scopes, audited reads, decisions, import, export, and the
 //! OpenAPI document.
 
-use athar_store::console::{AuditQuery, ConsoleStore, Scope};
+use athar_store::console::{AuditQuery, Scope};
 use athar_web::api::API_ROUTES;
 
-use super::{api, start};
+use super::{Console, api};
 
 fn url_of(path: &str) -> String {
     match path {
@@ -29,9 +29,7 @@ fn body_of(path: &str) -> Option<(&'static str, &'static [u8])> {
     }
 }
 
-#[tokio::test]
-async fn r7_api_routes_need_a_token_with_their_scope() {
-    let c = start().await;
+async fn r7_api_routes_need_a_token_with_their_scope_body(c: Console) {
     let all = c.token("admin", &Scope::ALL).await;
     let none_of = |s: Scope| {
         Scope::ALL
@@ -72,9 +70,7 @@ async fn r7_api_routes_need_a_token_with_their_scope() {
     }
 }
 
-#[tokio::test]
-async fn r7_api_person_reads_are_audited_and_analysts_get_no_contacts() {
-    let c = start().await;
+async fn r7_api_person_reads_are_audited_and_analysts_get_no_contacts_body(c: Console) {
     let family_person = athar_store::Store::record(c.store.as_ref(), c.records[2])
         .await
         .unwrap()
@@ -123,9 +119,7 @@ async fn r7_api_person_reads_are_audited_and_analysts_get_no_contacts() {
     assert!(r.text().contains("\"error\":\"not_found\""));
 }
 
-#[tokio::test]
-async fn r7_api_decision_merges_and_export_shows_it() {
-    let c = start().await;
+async fn r7_api_decision_merges_and_export_shows_it_body(c: Console) {
     let t = c
         .token("caseworker", &[Scope::Read, Scope::Write, Scope::Export])
         .await;
@@ -185,9 +179,7 @@ async fn r7_api_decision_merges_and_export_shows_it() {
     assert_eq!(pfif.text().matches("<pfif:person>").count(), 3);
 }
 
-#[tokio::test]
-async fn r7_api_import_is_idempotent() {
-    let c = start().await;
+async fn r7_api_import_is_idempotent_body(c: Console) {
     let t = c.token("caseworker", &[Scope::Import]).await;
     let csv = "first_name,father_name,family_name,birth_year\nNour,Hassan,Saleh,1988\nزياد,ماجد,العلي,1975\n";
     let url = "/api/v1/import?source=api-list&file_name=api.csv";
@@ -224,9 +216,7 @@ async fn r7_api_import_is_idempotent() {
     assert_eq!(r.status, 400);
 }
 
-#[tokio::test]
-async fn r7_openapi_document_is_served() {
-    let c = start().await;
+async fn r7_openapi_document_is_served_body(c: Console) {
     let r = api(c.addr, "GET", "/api/openapi.json", None, None).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-type"), Some("application/json"));
@@ -242,3 +232,11 @@ async fn r7_openapi_document_is_served() {
             .to_string()
     );
 }
+
+super::on_both_stores!(
+    r7_api_routes_need_a_token_with_their_scope => r7_api_routes_need_a_token_with_their_scope_body,
+    r7_api_person_reads_are_audited_and_analysts_get_no_contacts => r7_api_person_reads_are_audited_and_analysts_get_no_contacts_body,
+    r7_api_decision_merges_and_export_shows_it => r7_api_decision_merges_and_export_shows_it_body,
+    r7_api_import_is_idempotent => r7_api_import_is_idempotent_body,
+    r7_openapi_document_is_served => r7_openapi_document_is_served_body,
+);

@@ -1,10 +1,10 @@
 //! Console flows over HTTP: login and sessions, the review queue and compare view, merge and
 //! split, determinations, contacts and the audit log, import in the browser.
 
-use athar_store::console::{AuditQuery, ConsoleStore};
-use athar_store::{Change, Store};
+use athar_store::Change;
+use athar_store::console::AuditQuery;
 
-use super::{Client, PASSWORD, now, start};
+use super::{Client, Console, PASSWORD, now, start};
 
 fn session_of(set_cookie: &[(String, String)]) -> Option<String> {
     set_cookie
@@ -25,9 +25,7 @@ async fn audit(c: &super::Console, action: &str) -> Vec<athar_store::AuditEvent>
         .unwrap()
 }
 
-#[tokio::test]
-async fn r7_login_sets_a_strict_secure_session_cookie_and_rotates_the_id() {
-    let c = start().await;
+async fn r7_login_sets_a_strict_secure_session_cookie_and_rotates_the_id_body(c: Console) {
     let mut client = Client::new(c.addr);
     client.get("/en/console/login").await;
     // A session id planted before login (fixation) must not survive it.
@@ -71,9 +69,7 @@ async fn r7_login_sets_a_strict_secure_session_cookie_and_rotates_the_id() {
     );
 }
 
-#[tokio::test]
-async fn r7_wrong_password_is_refused_and_repeated_failures_throttle_the_account() {
-    let c = start().await;
+async fn r7_wrong_password_is_refused_and_repeated_failures_throttle_the_account_body(c: Console) {
     let mut client = Client::new(c.addr);
     client.get("/en/console/login").await;
     let r = client
@@ -113,9 +109,7 @@ async fn r7_wrong_password_is_refused_and_repeated_failures_throttle_the_account
     other.login("admin").await;
 }
 
-#[tokio::test]
-async fn r7_logout_ends_the_session() {
-    let c = start().await;
+async fn r7_logout_ends_the_session_body(c: Console) {
     let mut client = Client::new(c.addr);
     client.login("caseworker").await;
     let id = client.cookies["athar_session"].clone();
@@ -130,9 +124,7 @@ async fn r7_logout_ends_the_session() {
     );
 }
 
-#[tokio::test]
-async fn r7_review_confirm_merges_then_split_and_undo_are_in_the_history() {
-    let c = start().await;
+async fn r7_review_confirm_merges_then_split_and_undo_are_in_the_history_body(c: Console) {
     let mut cw = Client::new(c.addr);
     cw.login("caseworker").await;
     // The queue lists the family ↔ prison pair first (highest value).
@@ -236,9 +228,7 @@ async fn r7_review_confirm_merges_then_split_and_undo_are_in_the_history() {
     assert!(again.contains("class=\"event reverse\""));
 }
 
-#[tokio::test]
-async fn r7_analyst_sees_no_contact_details() {
-    let c = start().await;
+async fn r7_analyst_sees_no_contact_details_body(c: Console) {
     let family_person = c
         .store
         .record(c.records[2])
@@ -280,9 +270,7 @@ async fn r7_analyst_sees_no_contact_details() {
     ));
 }
 
-#[tokio::test]
-async fn r7_reading_contacts_asks_why_and_audits_the_reason() {
-    let c = start().await;
+async fn r7_reading_contacts_asks_why_and_audits_the_reason_body(c: Console) {
     let mut cw = Client::new(c.addr);
     cw.login("caseworker").await;
     let r = cw
@@ -302,9 +290,7 @@ async fn r7_reading_contacts_asks_why_and_audits_the_reason() {
     assert_eq!(ev[0].actor, "caseworker");
 }
 
-#[tokio::test]
-async fn r7_determination_with_evidence_is_recorded_and_audited() {
-    let c = start().await;
+async fn r7_determination_with_evidence_is_recorded_and_audited_body(c: Console) {
     let person = c
         .store
         .record(c.records[0])
@@ -344,9 +330,7 @@ async fn r7_determination_with_evidence_is_recorded_and_audited() {
     assert_eq!(ev[0].detail["case_status"], "contact_us");
 }
 
-#[tokio::test]
-async fn r7_admin_searches_the_audit_log_and_manages_users() {
-    let c = start().await;
+async fn r7_admin_searches_the_audit_log_and_manages_users_body(c: Console) {
     let mut admin = Client::new(c.addr);
     admin.login("admin").await;
     let r = admin
@@ -431,9 +415,7 @@ async fn r7_audit_rows_are_written_with_the_read_not_after_it() {
     assert_eq!(audit(&c, "read_person").await.len(), before + 1);
 }
 
-#[tokio::test]
-async fn r7_import_in_the_browser_previews_then_imports_once() {
-    let c = start().await;
+async fn r7_import_in_the_browser_previews_then_imports_once_body(c: Console) {
     let mut cw = Client::new(c.addr);
     cw.login("caseworker").await;
     cw.get("/en/console/import").await;
@@ -524,9 +506,7 @@ async fn r7_import_in_the_browser_previews_then_imports_once() {
     assert_eq!(c.store.search_records("ماهر", 10).await.unwrap().len(), 1);
 }
 
-#[tokio::test]
-async fn r7_retraining_uses_decisions_as_labels_and_rescores_the_queue() {
-    let c = start().await;
+async fn r7_retraining_uses_decisions_as_labels_and_rescores_the_queue_body(c: Console) {
     let mut cw = Client::new(c.addr);
     cw.login("caseworker").await;
     let r = cw
@@ -554,3 +534,16 @@ async fn r7_retraining_uses_decisions_as_labels_and_rescores_the_queue() {
     );
     assert!(!audit(&c, "rescore_review").await.is_empty());
 }
+
+super::on_both_stores!(
+    r7_login_sets_a_strict_secure_session_cookie_and_rotates_the_id => r7_login_sets_a_strict_secure_session_cookie_and_rotates_the_id_body,
+    r7_wrong_password_is_refused_and_repeated_failures_throttle_the_account => r7_wrong_password_is_refused_and_repeated_failures_throttle_the_account_body,
+    r7_logout_ends_the_session => r7_logout_ends_the_session_body,
+    r7_review_confirm_merges_then_split_and_undo_are_in_the_history => r7_review_confirm_merges_then_split_and_undo_are_in_the_history_body,
+    r7_analyst_sees_no_contact_details => r7_analyst_sees_no_contact_details_body,
+    r7_reading_contacts_asks_why_and_audits_the_reason => r7_reading_contacts_asks_why_and_audits_the_reason_body,
+    r7_determination_with_evidence_is_recorded_and_audited => r7_determination_with_evidence_is_recorded_and_audited_body,
+    r7_admin_searches_the_audit_log_and_manages_users => r7_admin_searches_the_audit_log_and_manages_users_body,
+    r7_import_in_the_browser_previews_then_imports_once => r7_import_in_the_browser_previews_then_imports_once_body,
+    r7_retraining_uses_decisions_as_labels_and_rescores_the_queue => r7_retraining_uses_decisions_as_labels_and_rescores_the_queue_body,
+);

@@ -1,6 +1,30 @@
 //! The caseworker console and the JSON API (issue 7) against a real SQLite store: access
 //! matrix, login and sessions, review → merge → split, audit, contacts, API tokens.
 
+/// Runs each named test body (an `async fn NAME_body(c: Console)`) on SQLite, and on
+/// PostgreSQL (module `postgres`) when `ATHAR_TEST_DATABASE_URL` is set.
+macro_rules! on_both_stores {
+    ($($name:ident => $body:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                $body(super::start().await).await
+            }
+        )*
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if let Some(c) = super::super::start_pg(stringify!($name)).await {
+                        super::$body(c).await
+                    }
+                }
+            )*
+        }
+    };
+}
+pub(crate) use on_both_stores;
+
 mod access;
 mod api;
 mod flows;
@@ -10,13 +34,15 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use athar_record::{Field, Record};
-use athar_store::console::{ConsoleStore, Scope};
+use athar_store::console::Scope;
 use athar_store::ingest::{self, Incoming};
 use athar_store::{
-    Change, NewReview, PersonRef, Placement, RecordRef, Role, SourceInfo, Store, WriteBatch,
+    Change, NewReview, PersonRef, Placement, RecordRef, Role, SourceInfo, WriteBatch,
 };
+use athar_store_postgres::PgStore;
 use athar_store_sqlite::SqliteStore;
 use athar_web::config::{Limit, WebConfig};
+use athar_web::console::ConsoleBackend;
 use athar_web::console::auth::{hash_password_with_salt, secret_hash};
 use athar_web::fake::MemoryPortal;
 use athar_web::state::FixedClock;
@@ -39,12 +65,12 @@ pub fn now() -> DateTime<Utc> {
 /// A server over a fresh SQLite store with one account per role and a small registry.
 pub struct Console {
     pub addr: SocketAddr,
-    pub store: Arc<SqliteStore>,
+    pub store: Arc<dyn ConsoleBackend>,
     /// Review item ids seeded (prison ↔ family pair first).
     pub reviews: Vec<i64>,
     /// Record ids seeded, in order.
     pub records: Vec<i64>,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
@@ -63,7 +89,7 @@ fn incoming(pairs: &[(Field, &str)], raw: &[(&str, &str)]) -> Incoming {
 /// Writes one source's records, each a new person, with review pairs `(i, j)` between the
 /// batch's records.
 async fn seed_batch(
-    store: &SqliteStore,
+    store: &dyn ConsoleBackend,
     source: &str,
     rows: &[Incoming],
     reviews: &[(RecordRef, RecordRef, f64)],
@@ -117,11 +143,41 @@ async fn seed_batch(
     out.record_ids
 }
 
-/// Starts the console over a fresh store.
+/// Starts the console over a fresh SQLite store.
 pub async fn start() -> Console {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("athar.db").display());
     let store = Arc::new(SqliteStore::open(&url, true).await.unwrap());
+    serve(store, Some(dir)).await
+}
+
+static SCHEMA: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+/// Starts the console over a fresh schema of the PostgreSQL test database
+/// (`ATHAR_TEST_DATABASE_URL`), or `None` when none is configured.
+pub async fn start_pg(test: &str) -> Option<Console> {
+    let Ok(url) = std::env::var("ATHAR_TEST_DATABASE_URL") else {
+        eprintln!("ATHAR_TEST_DATABASE_URL is not set: PostgreSQL case of {test} not run");
+        return None;
+    };
+    let schema = format!(
+        "c_{}_{}_{}",
+        test.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .take(30)
+            .collect::<String>(),
+        std::process::id(),
+        SCHEMA.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    )
+    .to_lowercase();
+    let store = PgStore::open(&url, Some(&schema))
+        .await
+        .unwrap_or_else(|e| panic!("ATHAR_TEST_DATABASE_URL is set but unusable: {e}"));
+    Some(serve(Arc::new(store), None).await)
+}
+
+/// Seeds `store` (one account per role, a small registry) and serves the console over it.
+async fn serve(store: Arc<dyn ConsoleBackend>, dir: Option<tempfile::TempDir>) -> Console {
     let change = Change::new("athar", now());
     for (i, role) in Role::ALL.iter().enumerate() {
         let salt = format!("synthetic-salt-{i}");
@@ -134,7 +190,7 @@ pub async fn start() -> Console {
     // A prison register and a family report of the same (invented) man; a survivor record of
     // another. The family's record carries a phone number (a contact detail).
     let prison = seed_batch(
-        &store,
+        store.as_ref(),
         "prison-register",
         &[
             incoming(
@@ -166,7 +222,7 @@ pub async fn start() -> Console {
     )
     .await;
     let family = seed_batch(
-        &store,
+        store.as_ref(),
         "family-reports",
         &[incoming(
             &[
