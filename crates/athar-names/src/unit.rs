@@ -582,10 +582,19 @@ fn finish(d: Draft, lexicon: bool) -> Unit {
         if unit.groups.is_empty() && unit.script != Script::Arabic {
             unit.near = lex.near_groups(&unit);
         }
+        // Several groups with one key are one name (حسن and الحسن): show the first.
         if script != Script::Arabic
-            && let [g] = unit.groups.as_slice()
+            && let Some(first) = unit
+                .groups
+                .first()
+                .and_then(|g| lex.groups.get(usize::from(*g)))
+            && unit.groups.iter().all(|g| {
+                lex.groups
+                    .get(usize::from(*g))
+                    .is_some_and(|x| x.key == first.key)
+            })
         {
-            unit.arabic = lex.groups.get(usize::from(*g)).map(|g| g.arabic.clone());
+            unit.arabic = Some(first.arabic.clone());
         }
     }
     unit

@@ -33,9 +33,9 @@ pub fn run(cmd: Command) -> anyhow::Result<()> {
         Command::Normalize { name, json } => {
             let n = parse_arg(&name, "NAME")?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&name_json(&n))?);
+                emit(&serde_json::to_string_pretty(&name_json(&n))?)?;
             } else {
-                print_name(&n);
+                emit(&show_name(&n))?;
             }
         }
         Command::Compare { a, b, json } => {
@@ -43,16 +43,23 @@ pub fn run(cmd: Command) -> anyhow::Result<()> {
             let nb = parse_arg(&b, "B")?;
             let m = compare_names(&na, &nb);
             if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&compare_json(&na, &nb, &m))?
-                );
+                emit(&serde_json::to_string_pretty(&compare_json(&na, &nb, &m))?)?;
             } else {
-                print_compare(&na, &nb, &m);
+                emit(&show_compare(&na, &nb, &m))?;
             }
         }
     }
     Ok(())
+}
+
+/// Writes the output and a newline; a closed pipe (`| head`) is not an error.
+fn emit(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => Ok(r?),
+    }
 }
 
 fn parse_arg(s: &str, arg: &str) -> anyhow::Result<Name> {
@@ -148,11 +155,17 @@ fn round3(x: f32) -> f64 {
     (f64::from(x) * 1000.0).round() / 1000.0
 }
 
-fn print_name(n: &Name) {
-    println!("normalized: {}", n.normalized);
-    println!("script:     {}", n.script.as_str());
+fn show_name(n: &Name) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "normalized: {}\nscript:     {}",
+        n.normalized,
+        n.script.as_str()
+    );
     if !n.titles.is_empty() {
-        println!("titles:     {}", n.titles.join(", "));
+        let _ = write!(s, "\ntitles:     {}", n.titles.join(", "));
     }
     for (i, u) in n.units.iter().enumerate() {
         let keys: Vec<String> = u
@@ -161,8 +174,9 @@ fn print_name(n: &Name) {
             .map(|k| format!("{} [{}]", k.skeleton.letters(), k.vowels.describe(k.gaps())))
             .collect();
         let att = attested(u);
-        println!(
-            "unit {}:     {}  ({:?}{}) key={} skeletons={}{}",
+        let _ = write!(
+            s,
+            "\nunit {}:     {}  ({:?}{}) key={} skeletons={}{}",
             i + 1,
             u.text,
             u.kind,
@@ -176,13 +190,17 @@ fn print_name(n: &Name) {
             }
         );
     }
+    s
 }
 
-fn print_compare(a: &Name, b: &Name, m: &NameMatch) {
-    println!("a: {} ({})", a.normalized, a.script.as_str());
-    println!("b: {} ({})", b.normalized, b.script.as_str());
+fn show_compare(a: &Name, b: &Name, m: &NameMatch) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(s, "a: {} ({})", a.normalized, a.script.as_str());
+    let _ = writeln!(s, "b: {} ({})", b.normalized, b.script.as_str());
     for p in &m.pairs {
-        println!(
+        let _ = writeln!(
+            s,
             "  {} ~ {}: {} {:.2} ({:?})",
             p.left_text,
             p.right_text,
@@ -192,12 +210,15 @@ fn print_compare(a: &Name, b: &Name, m: &NameMatch) {
         );
     }
     for u in &m.unmatched_left {
-        println!("  only in a: {u}");
+        let _ = writeln!(s, "  only in a: {u}");
     }
     for u in &m.unmatched_right {
-        println!("  only in b: {u}");
+        let _ = writeln!(s, "  only in b: {u}");
     }
-    println!("score: {:.3}", m.score);
-    println!("same:  {}", m.same);
-    println!("reason: {}", m.reason);
+    let _ = write!(
+        s,
+        "score: {:.3}\nsame:  {}\nreason: {}",
+        m.score, m.same, m.reason
+    );
+    s
 }
