@@ -266,9 +266,21 @@ where
             if opts.sheet.is_some() {
                 return Err(ReadError::SheetOnCsv { name });
             }
-            let (delimiter, cr_only) = sniff_head(&head, encoding);
+            let Sniffed {
+                delimiter,
+                cr_only,
+                sep_line,
+            } = sniff_head(&head, encoding);
             let source: Box<dyn Read + Send> = source;
-            let rows = CsvRows::new(source, encoding, delimiter, cr_only);
+            let mut rows = CsvRows::new(source, encoding, delimiter, cr_only);
+            if sep_line {
+                // Excel's `sep=;` hint line: it named the delimiter; it is not the header.
+                let _ = rows.next_row().map_err(|f| ReadError::Csv {
+                    name: name.clone(),
+                    line: f.line,
+                    message: f.message,
+                })?;
+            }
             (
                 Rows::Csv(Box::new(rows)),
                 encoding,
@@ -434,8 +446,19 @@ fn find_header(
     }
 }
 
-/// The delimiter of a CSV, sniffed on its decoded head, and whether its lines end with CR only.
-fn sniff_head(head: &[u8], encoding: Encoding) -> (u8, bool) {
+/// What the decoded head of a CSV tells.
+struct Sniffed {
+    /// The delimiter.
+    delimiter: u8,
+    /// Lines end with CR only (old Mac Excel).
+    cr_only: bool,
+    /// The first line is Excel's `sep=X` hint, which named the delimiter.
+    sep_line: bool,
+}
+
+/// Sniffs the decoded head of a CSV: Excel's `sep=X` first line if there is one, else the
+/// delimiter that splits the rows most consistently.
+fn sniff_head(head: &[u8], encoding: Encoding) -> Sniffed {
     let truncated = head.len() >= detect::HEAD;
     let sample: Cow<'_, str> = match encoding {
         Encoding::Utf8 | Encoding::Xlsx => {
@@ -454,6 +477,16 @@ fn sniff_head(head: &[u8], encoding: Encoding) -> (u8, bool) {
         }
     };
     let cr_only = sample.contains('\r') && !sample.contains('\n');
+    let first_line = sample.split(['\r', '\n']).next().unwrap_or_default();
+    if let Some(sep) = first_line.strip_prefix("sep=")
+        && let [d @ (b',' | b';' | b'\t' | b'|')] = sep.as_bytes()
+    {
+        return Sniffed {
+            delimiter: *d,
+            cr_only,
+            sep_line: true,
+        };
+    }
     let sample = if truncated {
         sample
             .rfind(['\n', '\r'])
@@ -465,7 +498,11 @@ fn sniff_head(head: &[u8], encoding: Encoding) -> (u8, bool) {
         Encoding::Utf16Le | Encoding::Utf16Be => b'\t',
         _ => b',',
     };
-    (sniff::sniff_delimiter(sample, truncated, default), cr_only)
+    Sniffed {
+        delimiter: sniff::sniff_delimiter(sample, truncated, default),
+        cr_only,
+        sep_line: false,
+    }
 }
 
 impl ListReader {

@@ -170,3 +170,65 @@ proptest! {
         check(&header, &rows, enc, delimiter, csv::QuoteStyle::Necessary)?;
     }
 }
+
+/// Pieces of text-like files.
+const PIECES: &[&[u8]] = &[
+    b",",
+    b";",
+    b"\t",
+    b"\"",
+    b"\r\n",
+    b"\n",
+    b"\r",
+    b"id",
+    b"first_name",
+    b"sep=",
+    "عمر".as_bytes(),
+    b"\xda\xe3\xd1",
+    b"\xEF\xBB\xBF",
+    b"\xFF\xFE",
+    b"\0",
+    b"12/03/1985",
+];
+
+/// Reads whatever `open_bytes` accepts to the end; never panics.
+fn read_all(bytes: Vec<u8>) {
+    if let Ok(mut list) = open_bytes("any", bytes, &ReadOptions::default()) {
+        for row in list.by_ref() {
+            if row.is_err() {
+                break;
+            }
+        }
+        let _ = list.warnings();
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Any bytes: an error or rows, never a panic or a hang.
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+        read_all(bytes);
+    }
+
+    /// Text-like bytes (delimiters, quotes, line ends, Arabic in UTF-8 and Windows-1256).
+    #[test]
+    fn text_like_bytes_never_panic(
+        parts in proptest::collection::vec(proptest::sample::select(PIECES), 0..200)
+    ) {
+        read_all(parts.concat());
+    }
+
+    /// A damaged workbook (cut or with flipped bytes): an error or rows, never a panic.
+    #[test]
+    fn damaged_xlsx_never_panics(cut in 0usize..8000, flips in proptest::collection::vec((0usize..8000, any::<u8>()), 0..8)) {
+        let mut book = crate::fixtures::workbook();
+        for (at, x) in flips {
+            let len = book.len();
+            book[at % len] ^= x;
+        }
+        book.truncate(cut.max(4));
+        read_all(book);
+    }
+}

@@ -354,3 +354,16 @@ fn one_filled_header_cell_is_not_a_title() {
     assert_eq!(list.header_line(), 1);
     assert_eq!(rows.len(), 2);
 }
+
+#[test]
+fn excel_sep_hint_line_names_the_delimiter() {
+    let (list, rows) = read(
+        "s.csv",
+        "sep=;\r\nid;full_name\r\n1;عمر, الشامي\r\n".into(),
+        &[],
+    );
+    assert_eq!(list.delimiter(), Some(';'));
+    assert_eq!(list.header_line(), 2);
+    assert_eq!(rows[0].line, 3);
+    assert_eq!(rows[0].record.get(Field::FullName), Some("عمر, الشامي"));
+}
