@@ -902,3 +902,6 @@ pub async fn export<S: Store + ?Sized>(store: &S, w: &mut dyn Write) -> Result<(
     writeln!(w, "</pfif:pfif>")?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;
