@@ -386,11 +386,13 @@ impl Model {
 
     fn probability_with(&self, c: &Compiled, a: &Prepared, b: &Prepared) -> (f64, Obs, f64) {
         let o = Self::observe(a, b);
-        let logit = c.scores(&o).logit();
+        let sc = c.scores(&o);
+        let logit = sc.logit();
         let p = match &self.supervised {
             Some(g) => {
-                let x = supervised::features(&o, logit, model::script_pair(a.script, b.script));
-                sigmoid(f64::from(g.logit(&x)))
+                let x = supervised::features(&o, &sc, model::script_pair(a.script, b.script));
+                // the learned trees correct the unsupervised log odds
+                sigmoid(logit.clamp(-30.0, 30.0) + f64::from(g.logit(&x)))
             }
             None => sigmoid(logit),
         };
@@ -663,14 +665,20 @@ fn train_supervised(
     let row = |i: usize, j: usize| {
         let (a, b) = (&prepared[i], &prepared[j]);
         let o = Model::observe(a, b);
-        let logit = c.scores(&o).logit();
-        supervised::features(&o, logit, model::script_pair(a.script, b.script))
+        let sc = c.scores(&o);
+        (
+            supervised::features(&o, &sc, model::script_pair(a.script, b.script)),
+            sc.logit(),
+        )
     };
     let mut x = Vec::new();
     let mut y = Vec::new();
     let mut w = Vec::new();
+    let mut margin = Vec::new();
     for l in labels {
-        x.push(row(l.left, l.right));
+        let (r, logit) = row(l.left, l.right);
+        x.push(r);
+        margin.push(logit.clamp(-30.0, 30.0) as f32);
         y.push(if l.is_match { 1.0 } else { 0.0 });
         w.push(1.0);
     }
@@ -682,21 +690,22 @@ fn train_supervised(
     while (pos < n_anchor / 2 || neg < n_anchor / 2) && tries < n_anchor * 40 && !pairs.is_empty() {
         tries += 1;
         let (i, j) = blocking::unpack(pairs[rng.random_range(0..pairs.len())]);
-        let r = row(i as usize, j as usize);
-        let logit = f64::from(r[supervised::n_features() - 2 - model::SCRIPT_PAIRS - 1]);
-        if logit > 6.0 && pos < n_anchor / 2 {
+        let (r, logit) = row(i as usize, j as usize);
+        if logit > 2.5 && pos < n_anchor / 2 {
+            margin.push(logit.clamp(-30.0, 30.0) as f32);
             x.push(r);
             y.push(1.0);
             w.push(0.3);
             pos += 1;
-        } else if logit < -6.0 && neg < n_anchor / 2 {
+        } else if logit < -2.5 && neg < n_anchor / 2 {
+            margin.push(logit.clamp(-30.0, 30.0) as f32);
             x.push(r);
             y.push(0.0);
             w.push(0.3);
             neg += 1;
         }
     }
-    Gbt::fit(&x, &y, &w, GbtOptions::default())
+    Gbt::fit(&x, &y, &w, Some(&margin), GbtOptions::default())
 }
 
 /// Picks `n` pairs whose labels would teach the model most: the most uncertain pairs (near

@@ -402,7 +402,8 @@ const M_CAPS: &[(usize, usize, f64)] = &[
     (12, 2, 0.15),
 ];
 
-/// Caps that define the sibling class: brothers and sisters have other given names and birth
+/// Caps that define the sibling class: brothers and sisters share father, family and mother but
+/// have other given names and birth
 /// dates.
 const S_CAPS: &[(usize, usize, f64)] = &[
     (0, 1, 0.03),
@@ -410,6 +411,10 @@ const S_CAPS: &[(usize, usize, f64)] = &[
     (7, 1, 0.02),
     (11, 1, 0.01),
     (12, 1, 0.02),
+    (1, 5, 0.10),
+    (2, 5, 0.20),
+    (3, 5, 0.10),
+    (4, 5, 0.10),
 ];
 
 /// Caps that keep cousins and namesakes what they are: cousins rarely share a given name,
@@ -448,6 +453,25 @@ fn constrain(class: usize, d: &mut Dist) {
         }
     }
 }
+
+/// Fields on which cousins and namesakes are strangers like any random pair: birth, sex,
+/// documents, detention. Blocking brings namesakes together *because* they share a birth year
+/// (given name + birth year is a rule), so learning these rows from blocked pairs would teach
+/// the namesake class that strangers share birth years; they are held at the random-pair
+/// distribution instead.
+const CHANCE_FIELDS: [usize; 6] = [7, 8, 11, 12, 13, 14];
+
+fn chance_fields_as_random(class: usize, dist: &mut [Dist], u: &Dist) {
+    if class == C || class == N {
+        for fi in CHANCE_FIELDS {
+            dist[class][fi] = u[fi].clone();
+        }
+    }
+}
+
+/// How much harder the learned classes are pulled toward their global distributions than the
+/// priors are (strata are small and EM in a small stratum chases noise).
+const STRATUM_PULL: f64 = 0.25;
 
 /// Level counts per stratum.
 struct Counts {
@@ -645,6 +669,7 @@ pub fn fit(blocked: &[Obs], random: &[Obs], opts: EmOptions) -> Unsupervised {
         for &k in &learned {
             next.global.dist[k] = smooth(&g_counts[k], &init[k], anchor(k));
             constrain(k, &mut next.global.dist[k]);
+            chance_fields_as_random(k, &mut next.global.dist, &u_global);
         }
         let a = opts.smoothing;
         next.strata = c
@@ -658,10 +683,14 @@ pub fn fit(blocked: &[Obs], random: &[Obs], opts: EmOptions) -> Unsupervised {
                 }
                 let mut dist = next.global.dist.clone();
                 for &k in &learned {
-                    dist[k] = smooth(&d[k], &next.global.dist[k], a);
+                    dist[k] = smooth(&d[k], &next.global.dist[k], a * STRATUM_PULL);
                     constrain(k, &mut dist[k]);
                 }
                 dist[U] = u_of(*s).unwrap_or_else(|| u_global.clone());
+                let u_here = dist[U].clone();
+                for k in [C, N] {
+                    chance_fields_as_random(k, &mut dist, &u_here);
+                }
                 (
                     *s,
                     StratumParams {

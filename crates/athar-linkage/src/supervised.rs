@@ -9,16 +9,18 @@
 use serde::{Deserialize, Serialize};
 
 use crate::compare::{FIELDS, NF};
-use crate::model::{Obs, SCRIPT_PAIRS};
+use crate::model::{ClassScores, K, Obs, SCRIPT_PAIRS};
 
 /// Number of features.
 pub fn n_features() -> usize {
-    FIELDS.iter().map(|f| f.n_levels() - 1).sum::<usize>() + 1 + 1 + SCRIPT_PAIRS + 1
+    FIELDS.iter().map(|f| f.n_levels() - 1).sum::<usize>() + 1 + K + 1 + SCRIPT_PAIRS + 1
 }
 
-/// The feature vector of one observation; `logit` is the unsupervised log odds,
-/// `script_pair` the pair's script class.
-pub fn features(o: &Obs, logit: f64, script_pair: usize) -> Vec<f32> {
+/// The feature vector of one observation: the levels one-hot, the unsupervised model's log odds
+/// and class posteriors (how much each of match, sibling, unrelated, cousin, namesake explains
+/// the pair), the term-frequency evidence, the script pair, the share of missing fields.
+pub fn features(o: &Obs, scores: &ClassScores, script_pair: usize) -> Vec<f32> {
+    let logit = scores.logit();
     let mut x = Vec::with_capacity(n_features());
     let mut missing = 0u8;
     for (fi, f) in FIELDS.iter().enumerate() {
@@ -31,6 +33,9 @@ pub fn features(o: &Obs, logit: f64, script_pair: usize) -> Vec<f32> {
         }
     }
     x.push(logit.clamp(-40.0, 40.0) as f32);
+    for p in scores.posterior() {
+        x.push(p.max(1e-12).ln().max(-30.0) as f32);
+    }
     x.push(o.tf_adj);
     for k in 0..SCRIPT_PAIRS {
         x.push(if k == script_pair { 1.0 } else { 0.0 });
@@ -84,11 +89,11 @@ pub struct GbtOptions {
 impl Default for GbtOptions {
     fn default() -> Self {
         GbtOptions {
-            trees: 150,
-            depth: 4,
+            trees: 80,
+            depth: 3,
             learning_rate: 0.1,
-            lambda: 1.0,
-            min_child_weight: 2.0,
+            lambda: 5.0,
+            min_child_weight: 8.0,
         }
     }
 }
@@ -124,8 +129,16 @@ impl Gbt {
         s
     }
 
-    /// Fits on rows `x` with labels `y` (0/1) and sample weights `w`.
-    pub fn fit(x: &[Vec<f32>], y: &[f32], w: &[f32], opts: GbtOptions) -> Gbt {
+    /// Fits on rows `x` with labels `y` (0/1) and sample weights `w`, boosting from the margins
+    /// `margin` (log odds each row starts from; the model then learns a correction and
+    /// [`Gbt::logit`] returns only that correction) or, without margins, from the base rate.
+    pub fn fit(
+        x: &[Vec<f32>],
+        y: &[f32],
+        w: &[f32],
+        margin: Option<&[f32]>,
+        opts: GbtOptions,
+    ) -> Gbt {
         let n = x.len();
         let nf = x.first().map_or(0, Vec::len);
         // bin every feature at up to 32 quantile cut points
@@ -150,8 +163,13 @@ impl Gbt {
         let wsum: f32 = w.iter().sum::<f32>().max(1e-6);
         let pos: f32 = y.iter().zip(w).map(|(a, b)| a * b).sum::<f32>() / wsum;
         let pos = pos.clamp(1e-3, 1.0 - 1e-3);
-        let base = (pos / (1.0 - pos)).ln();
-        let mut f = vec![base; n];
+        let (base, mut f) = match margin {
+            Some(m) => (0.0, m.to_vec()),
+            None => {
+                let b = (pos / (1.0 - pos)).ln();
+                (b, vec![b; n])
+            }
+        };
         let mut trees = Vec::with_capacity(opts.trees);
         for _ in 0..opts.trees {
             let (mut g, mut h) = (vec![0.0f32; n], vec![0.0f32; n]);
@@ -280,7 +298,7 @@ mod tests {
             y.push(f32::from(u8::from(a != b)));
         }
         let w = vec![1.0; y.len()];
-        let m = Gbt::fit(&x, &y, &w, GbtOptions::default());
+        let m = Gbt::fit(&x, &y, &w, None, GbtOptions::default());
         let acc = x
             .iter()
             .zip(&y)
@@ -299,6 +317,7 @@ mod tests {
             stratum: None,
             tf_adj: 0.0,
         };
-        assert_eq!(features(&o, 0.0, 0).len(), n_features());
+        let sc = ClassScores { ln: [0.0; K] };
+        assert_eq!(features(&o, &sc, 0).len(), n_features());
     }
 }
