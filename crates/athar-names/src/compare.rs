@@ -192,7 +192,10 @@ fn gap_cost(sa: Script, ga: u8, sb: Script, gb: u8, internal: bool) -> f32 {
                 0.0
             } else if qa == 0 || qb == 0 {
                 // A vowel on one side only (Majd / Majid; Fatma / Fatima is attested).
-                if internal { 0.5 } else { 0.0 }
+                // An epenthetic e (Fahed, Baker) is not evidence of a vowel.
+                let q = qa | qb;
+                let schwa = q == gap::Q_A | gap::Q_I | gap::Q_U;
+                if internal && !schwa { 0.5 } else { 0.0 }
             } else if qa & qb != 0 {
                 0.0
             } else {
@@ -221,10 +224,14 @@ fn final_gap_cost(sa: Script, ga: u8, sb: Script, gb: u8) -> f32 {
 /// Cost of two word endings (ة against a consonant, a bare final a against i …).
 fn end_cost(sa: Script, ea: u8, sb: Script, eb: u8) -> f32 {
     use crate::skeleton::end::*;
+    if (ea | eb) & COMPOUND != 0 {
+        return 0.0;
+    }
     let contradicts = |ar: u8, la: u8| match ar {
         TA => !matches!(la, A | E | AH),
-        CONSONANT => matches!(la, A | I | U),
-        I => la == A,
+        CONSONANT => matches!(la, A | I | U | AH),
+        I => matches!(la, A | E | AH),
+        H => la == A,
         _ => false,
     };
     let hit = match (sa == Script::Arabic, sb == Script::Arabic) {
@@ -249,6 +256,23 @@ pub fn vowel_penalty(sa: Script, a: &Key, sb: Script, b: &Key) -> f32 {
     }
     if n > 1 {
         p += final_gap_cost(sa, a.vowels.gap(n - 1), sb, b.vowels.gap(n - 1));
+    }
+    // Arabic phonotactics: a long vowel is never followed by two consonants inside a word, so
+    // ماجد has a vowel between ج and د that a Latin spelling must show (Majid, not Majd).
+    let (ar, la, ar_key, la_key) = match (sa == Script::Arabic, sb == Script::Arabic) {
+        (true, false) => (true, true, a, b),
+        (false, true) => (true, true, b, a),
+        _ => (false, false, a, b),
+    };
+    let single_word = (a.end | b.end) & crate::skeleton::end::COMPOUND == 0
+        && ar_key.end & crate::skeleton::end::CLASS != crate::skeleton::end::TA;
+    if ar && la && single_word {
+        for i in 0..n.saturating_sub(2) {
+            let (g, next) = (ar_key.vowels.gap(i), ar_key.vowels.gap(i + 1));
+            if g & LONGS != 0 && next == 0 && la_key.vowels.gap(i + 1) & QS == 0 {
+                p += 1.0;
+            }
+        }
     }
     p + end_cost(sa, a.end, sb, b.end)
 }

@@ -236,6 +236,12 @@ pub mod end {
     pub const E: u8 = 5;
     /// Latin final -ah / -eh (ة, ح or ه).
     pub const AH: u8 = 6;
+    /// Arabic final ح (or ه of a two-letter word): a Latin -ah / -eh fits it.
+    pub const H: u8 = 7;
+    /// Flag bit: the reading spans several words (a compound); word-level checks skip it.
+    pub const COMPOUND: u8 = 0x80;
+    /// Mask of the ending class.
+    pub const CLASS: u8 = 0x7f;
 }
 
 impl Key {
@@ -264,6 +270,8 @@ pub struct KeyBuilder {
     latin: bool,
     /// How the word ends (see [`end`]).
     end: u8,
+    /// Number of words appended.
+    parts: u8,
 }
 
 impl KeyBuilder {
@@ -274,6 +282,7 @@ impl KeyBuilder {
             gaps: vec![0],
             latin: false,
             end: 0,
+            parts: 0,
         }
     }
 
@@ -286,6 +295,7 @@ impl KeyBuilder {
             gaps,
             latin: false,
             end: k.end,
+            parts: 1 + u8::from(k.end & end::COMPOUND != 0),
         }
     }
 
@@ -315,6 +325,7 @@ impl KeyBuilder {
     pub fn append(&mut self, other: &KeyBuilder) {
         self.latin |= other.latin;
         self.end = other.end;
+        self.parts = self.parts.saturating_add(other.parts.max(1));
         let Some((first, rest)) = other.gaps.split_first() else {
             return;
         };
@@ -346,7 +357,11 @@ impl KeyBuilder {
         Key {
             skeleton: Skeleton::from_classes(&b.classes),
             vowels: VowelSig::from_gaps(&b.gaps),
-            end: b.end,
+            end: if b.parts > 1 {
+                b.end | end::COMPOUND
+            } else {
+                b.end
+            },
         }
     }
 }
@@ -360,6 +375,7 @@ pub fn arabic_builder(token: &str) -> KeyBuilder {
     b.end = match chars.last() {
         Some('ة') => end::TA,
         Some('ه') if n > 2 => end::TA,
+        Some('ح' | 'ه') => end::H,
         Some('ا' | 'ى') => end::A,
         Some('ء') if n > 2 && chars[n - 2] == 'ا' => end::A,
         Some('ي') if n > 1 => end::I,
@@ -517,7 +533,7 @@ pub fn latin_builder(s: &str, profile: Profile) -> KeyBuilder {
         [.., v, b'h'] if matches!(v, b'a' | b'e') && n > 2 => end::AH,
         [.., v, b'h'] if matches!(v, b'o' | b'u') && n > 2 => end::U,
         [.., b'a'] => end::A,
-        [.., b'i', b'e'] => end::I,
+        [.., b'i' | b'e', b'e'] | [.., b'e', b'y'] => end::I,
         [.., b'e'] => end::E,
         [.., b'i' | b'y'] => end::I,
         [.., b'o' | b'u' | b'w'] => end::U,
