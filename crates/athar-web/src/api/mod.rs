@@ -12,10 +12,9 @@
 
 pub mod pfif;
 
-use athar_linkage::NoProgress;
 use athar_record::FieldMap;
 use athar_store::console::{ApiToken, QueueFilter, Scope};
-use athar_store::ingest::{self, MatchOptions};
+use athar_store::ingest;
 use athar_store::{Change, FileInfo, PersonDetail, Role, SourceInfo, StoreError};
 use axum::Json;
 use axum::Router;
@@ -603,8 +602,8 @@ async fn import_list(
         crate::console::import::incoming(&file_name, body.to_vec(), map).map_err(bad)?;
     let change = caller.change(&state);
     let store = backend(&state)?;
-    let report = ingest::import(
-        store.as_ref() as &dyn ConsoleBackend,
+    let report = crate::console::import::run_import(
+        store,
         SourceInfo {
             name: p.source.trim().to_string(),
             supplier: None,
@@ -616,10 +615,8 @@ async fn import_list(
             format,
             received_at: Some(change.at),
         }),
-        &records,
-        &MatchOptions::default(),
-        &change,
-        &NoProgress,
+        records,
+        change,
     )
     .await?;
     Ok(Json(ImportOut {

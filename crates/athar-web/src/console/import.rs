@@ -405,16 +405,7 @@ pub async fn confirm(
         supplier: None,
         notes: None,
     };
-    let report = ingest::import(
-        store.as_ref(),
-        source,
-        Some(file),
-        &records,
-        &MatchOptions::default(),
-        &change,
-        &NoProgress,
-    )
-    .await?;
+    let report = run_import(store, source, Some(file), records, change).await?;
     Ok(page(&DonePage {
         f,
         source: up.source,
@@ -424,6 +415,31 @@ pub async fn confirm(
         reviews: report.reviews,
         new_persons: report.new_persons,
     }))
+}
+
+/// Runs [`ingest::import`] on the blocking pool: planning a list is CPU-bound (blocking,
+/// scoring, clustering) and must not hold up an async worker that serves other requests.
+pub async fn run_import(
+    store: std::sync::Arc<dyn ConsoleBackend>,
+    source: SourceInfo,
+    file: Option<FileInfo>,
+    records: Vec<Incoming>,
+    change: Change,
+) -> Result<ingest::ImportReport, StoreError> {
+    let handle = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        handle.block_on(ingest::import(
+            store.as_ref(),
+            source,
+            file,
+            &records,
+            &MatchOptions::default(),
+            &change,
+            &NoProgress,
+        ))
+    })
+    .await
+    .map_err(|e| StoreError::Database(format!("the import task failed: {e}")))?
 }
 
 /// What retraining did.

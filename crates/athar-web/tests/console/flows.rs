@@ -536,6 +536,8 @@ async fn r7_retraining_uses_decisions_as_labels_and_rescores_the_queue_body(c: C
 }
 
 super::on_both_stores!(
+    r7_tips_inbox_triage_and_contact => r7_tips_inbox_triage_and_contact_body,
+    r7_shared_determination_reaches_the_family_code => r7_shared_determination_reaches_the_family_code_body,
     r7_login_sets_a_strict_secure_session_cookie_and_rotates_the_id => r7_login_sets_a_strict_secure_session_cookie_and_rotates_the_id_body,
     r7_wrong_password_is_refused_and_repeated_failures_throttle_the_account => r7_wrong_password_is_refused_and_repeated_failures_throttle_the_account_body,
     r7_logout_ends_the_session => r7_logout_ends_the_session_body,
@@ -547,3 +549,132 @@ super::on_both_stores!(
     r7_import_in_the_browser_previews_then_imports_once => r7_import_in_the_browser_previews_then_imports_once_body,
     r7_retraining_uses_decisions_as_labels_and_rescores_the_queue => r7_retraining_uses_decisions_as_labels_and_rescores_the_queue_body,
 );
+
+async fn r7_tips_inbox_triage_and_contact_body(c: Console) {
+    use athar_store::portal::NewTip;
+    let tip = NewTip {
+        about_person: Some("Samer Al-Najjar".into()),
+        place: Some("Branch 215".into()),
+        text: "I saw him in the branch in 2017.".into(),
+        contact: Some("+000 555 0199".into()),
+        at_unix: now().timestamp(),
+    };
+    let id = c.portal.add_tip(&tip).await.unwrap();
+    let mut cw = Client::new(c.addr);
+    cw.login("caseworker").await;
+    let html = cw.get("/en/console/tips").await.text();
+    assert!(html.contains("Branch 215") && html.contains("I saw him"));
+    assert!(
+        !html.contains("+000 555 0199"),
+        "the contact is not shown until asked for"
+    );
+    let person = athar_store::Store::record(c.store.as_ref(), c.records[0])
+        .await
+        .unwrap()
+        .unwrap()
+        .person_id;
+    let r = cw
+        .post(
+            &format!("/en/console/tips/{id}"),
+            &[
+                ("state", "actionable"),
+                ("person", &person.to_string()),
+                ("place", "Branch 215"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let tips = c.store.tips(Some("actionable"), 10).await.unwrap();
+    assert_eq!(tips.len(), 1);
+    assert_eq!(tips[0].reviewer.as_deref(), Some("caseworker"));
+    assert_eq!(tips[0].person_id, Some(person));
+    let r = cw
+        .post(
+            &format!("/en/console/tips/{id}/contact"),
+            &[("reason", "ask for details")],
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert!(r.text().contains("+000 555 0199"));
+    let ev = audit(&c, "read_contact").await;
+    assert!(
+        ev.iter()
+            .any(|e| e.target_kind == "tip" && e.reason.as_deref() == Some("ask for details"))
+    );
+    // Coordinators triage tips but do not read contacts; analysts do neither.
+    let mut co = Client::new(c.addr);
+    co.login("coordinator").await;
+    assert_eq!(co.get("/en/console/tips").await.status, 200);
+    let r = co
+        .post(
+            &format!("/en/console/tips/{id}/contact"),
+            &[("reason", "x")],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    let mut an = Client::new(c.addr);
+    an.login("analyst").await;
+    assert_eq!(an.get("/en/console/tips").await.status, 403);
+}
+
+async fn r7_shared_determination_reaches_the_family_code_body(c: Console) {
+    use athar_store::portal::{NewCase, ReportKind};
+    let family_record = c.records[2];
+    let case = NewCase {
+        kind: ReportKind::Missing,
+        record_id: Some(family_record),
+        code_hash: "ab".repeat(32),
+        reporter_contact: Some("+000 555 0123".into()),
+        at_unix: now().timestamp(),
+    };
+    c.portal.open_case(&case).await.unwrap();
+    let person = athar_store::Store::record(c.store.as_ref(), family_record)
+        .await
+        .unwrap()
+        .unwrap()
+        .person_id;
+    let mut cw = Client::new(c.addr);
+    cw.login("caseworker").await;
+    // The reporter's contact, with a reason.
+    let r = cw
+        .post(
+            &format!("/en/console/persons/{person}/contacts"),
+            &[("reason", "call back")],
+        )
+        .await;
+    assert!(r.text().contains("+000 555 0123"));
+    // A determination shared as "please contact us" with a message.
+    let r = cw
+        .post(
+            &format!("/en/console/persons/{person}/determination"),
+            &[
+                ("status", "alive"),
+                ("evidence", "survivor list, line 4"),
+                ("share", "contact_us"),
+                ("message", "Please call the office"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let view = c.portal.find_case(&"ab".repeat(32)).await.unwrap().unwrap();
+    let last = view.updates.last().unwrap();
+    assert_eq!(last.status.code(), "contact_us");
+    assert_eq!(last.message.as_deref(), Some("Please call the office"));
+    // A determination that is not shared adds no update.
+    let n = view.updates.len();
+    cw.post(
+        &format!("/en/console/persons/{person}/determination"),
+        &[("status", "alive"), ("evidence", "second source")],
+    )
+    .await;
+    assert_eq!(
+        c.portal
+            .find_case(&"ab".repeat(32))
+            .await
+            .unwrap()
+            .unwrap()
+            .updates
+            .len(),
+        n
+    );
+}

@@ -36,6 +36,7 @@ use std::sync::Arc;
 use athar_record::{Field, Record};
 use athar_store::console::Scope;
 use athar_store::ingest::{self, Incoming};
+use athar_store::portal::PortalStore;
 use athar_store::{
     Change, NewReview, PersonRef, Placement, RecordRef, Role, SourceInfo, WriteBatch,
 };
@@ -66,6 +67,8 @@ pub fn now() -> DateTime<Utc> {
 pub struct Console {
     pub addr: SocketAddr,
     pub store: Arc<dyn ConsoleBackend>,
+    /// The same store as the portal sees it (cases, tips).
+    pub portal: Arc<dyn PortalStore>,
     /// Review item ids seeded (prison ↔ family pair first).
     pub reviews: Vec<i64>,
     /// Record ids seeded, in order.
@@ -148,7 +151,7 @@ pub async fn start() -> Console {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("athar.db").display());
     let store = Arc::new(SqliteStore::open(&url, true).await.unwrap());
-    serve(store, Some(dir)).await
+    serve(store.clone(), store, Some(dir)).await
 }
 
 static SCHEMA: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
@@ -173,11 +176,16 @@ pub async fn start_pg(test: &str) -> Option<Console> {
     let store = PgStore::open(&url, Some(&schema))
         .await
         .unwrap_or_else(|e| panic!("ATHAR_TEST_DATABASE_URL is set but unusable: {e}"));
-    Some(serve(Arc::new(store), None).await)
+    let store = Arc::new(store);
+    Some(serve(store.clone(), store, None).await)
 }
 
 /// Seeds `store` (one account per role, a small registry) and serves the console over it.
-async fn serve(store: Arc<dyn ConsoleBackend>, dir: Option<tempfile::TempDir>) -> Console {
+async fn serve(
+    store: Arc<dyn ConsoleBackend>,
+    portal: Arc<dyn PortalStore>,
+    dir: Option<tempfile::TempDir>,
+) -> Console {
     let change = Change::new("athar", now());
     for (i, role) in Role::ALL.iter().enumerate() {
         let salt = format!("synthetic-salt-{i}");
@@ -252,7 +260,8 @@ async fn serve(store: Arc<dyn ConsoleBackend>, dir: Option<tempfile::TempDir>) -
     let mut records = prison.clone();
     records.extend(family);
 
-    let portal = Arc::new(MemoryPortal::default());
+    // The public pages are not under test here: they run on the in-memory fake.
+    let fake = Arc::new(MemoryPortal::default());
     let clock = Arc::new(FixedClock(now()));
     let config = WebConfig {
         body_limit: 4 * 1024 * 1024,
@@ -263,8 +272,8 @@ async fn serve(store: Arc<dyn ConsoleBackend>, dir: Option<tempfile::TempDir>) -
         ..WebConfig::default()
     };
     let state = AppState::with(
-        portal.clone(),
-        portal,
+        fake.clone(),
+        fake,
         config,
         clock,
         ChaCha20Rng::seed_from_u64(11),
@@ -283,6 +292,7 @@ async fn serve(store: Arc<dyn ConsoleBackend>, dir: Option<tempfile::TempDir>) -
     Console {
         addr,
         store,
+        portal,
         reviews: review_ids,
         records,
         _dir: dir,
