@@ -4,9 +4,11 @@
 //! Accepted (after folding Arabic-Indic and Persian digits and dropping bidi marks):
 //! `YYYY`, `YYYY-MM`, `YYYY-MM-DD` (also with `/` or `.`), `DD/MM/YYYY` and `D/M/YYYY` (also with
 //! `-` or `.`), `MM/YYYY`, `YYYYMMDD`, an ISO date followed by a time (`1985-03-12 00:00:00`, as
-//! spreadsheets export), and a trailing `م` (the Arabic mark for a Gregorian year). Years must lie
-//! in 1800–2100, which also keeps Hijri years (١٤٠٥) from passing as Gregorian ones. Slash dates
-//! are day first, as Syrian lists write them: `03/25/1985` is not a date and stays raw.
+//! spreadsheets export), a named month (`12 آذار 1985`, `تشرين الأول 2013`, `12-Mar-1985`,
+//! `12 mars 1985`: English, French, Levantine and Egyptian Arabic names), and a trailing `م`
+//! (the Arabic mark for a Gregorian year). Years must lie in 1800–2100, which also keeps Hijri
+//! years (١٤٠٥) from passing as Gregorian ones. Slash dates are day first, as Syrian lists write
+//! them: `03/25/1985` is not a date and stays raw.
 
 use std::fmt;
 use std::str::FromStr;
@@ -181,6 +183,9 @@ fn parse_date(text: &str) -> Option<PartialDate> {
     // A trailing "م" (ميلادي) marks a Gregorian date; "هـ" (Hijri) does not parse.
     let s = s.strip_suffix('م').map_or(s, str::trim_end);
     let s = strip_time(s);
+    if s.chars().any(char::is_alphabetic) {
+        return parse_named_month(s);
+    }
     if s.is_empty() || !s.is_ascii() {
         return None;
     }
@@ -198,6 +203,120 @@ fn parse_date(text: &str) -> Option<PartialDate> {
         [d, m, y] if y.len() == 4 => PartialDate::ymd(number(y, 4, 4)?, small(m)?, small(d)?),
         [y, m] if y.len() == 4 => PartialDate::year_month(number(y, 4, 4)?, small(m)?),
         [m, y] if y.len() == 4 => PartialDate::year_month(number(y, 4, 4)?, small(m)?),
+        _ => None,
+    }
+}
+
+/// Month names: English and French (full and three-letter), Levantine Arabic (كانون الثاني …
+/// as Syrian lists write them) and Egyptian/standard Arabic (يناير …). Arabic is matched with
+/// hamza on alef folded (أ إ آ → ا).
+const MONTHS: &[(&str, u8)] = &[
+    ("january", 1),
+    ("jan", 1),
+    ("janvier", 1),
+    ("february", 2),
+    ("feb", 2),
+    ("février", 2),
+    ("fevrier", 2),
+    ("march", 3),
+    ("mar", 3),
+    ("mars", 3),
+    ("april", 4),
+    ("apr", 4),
+    ("avril", 4),
+    ("may", 5),
+    ("mai", 5),
+    ("june", 6),
+    ("jun", 6),
+    ("juin", 6),
+    ("july", 7),
+    ("jul", 7),
+    ("juillet", 7),
+    ("august", 8),
+    ("aug", 8),
+    ("août", 8),
+    ("aout", 8),
+    ("september", 9),
+    ("sep", 9),
+    ("sept", 9),
+    ("septembre", 9),
+    ("october", 10),
+    ("oct", 10),
+    ("octobre", 10),
+    ("november", 11),
+    ("nov", 11),
+    ("novembre", 11),
+    ("december", 12),
+    ("dec", 12),
+    ("décembre", 12),
+    ("decembre", 12),
+    ("كانون الثاني", 1),
+    ("شباط", 2),
+    ("اذار", 3),
+    ("نيسان", 4),
+    ("ايار", 5),
+    ("حزيران", 6),
+    ("تموز", 7),
+    ("اب", 8),
+    ("ايلول", 9),
+    ("تشرين الاول", 10),
+    ("تشرين الثاني", 11),
+    ("كانون الاول", 12),
+    ("يناير", 1),
+    ("فبراير", 2),
+    ("مارس", 3),
+    ("ابريل", 4),
+    ("مايو", 5),
+    ("يونيو", 6),
+    ("يونيه", 6),
+    ("يوليو", 7),
+    ("يوليه", 7),
+    ("اغسطس", 8),
+    ("سبتمبر", 9),
+    ("اكتوبر", 10),
+    ("نوفمبر", 11),
+    ("ديسمبر", 12),
+];
+
+/// `[D] MONTH YYYY` or `MONTH [D] YYYY` with a month name (`12 آذار 1985`, `12-Mar-1985`,
+/// `March 1985`, `تشرين الأول 2013`). Separators: spaces, `-`, `/`, `.`, `,`.
+fn parse_named_month(s: &str) -> Option<PartialDate> {
+    let norm: String = s
+        .chars()
+        .map(|c| match c {
+            'أ' | 'إ' | 'آ' => 'ا',
+            '-' | '/' | '.' | ',' | '،' => ' ',
+            c => c,
+        })
+        .collect::<String>()
+        .to_lowercase();
+    let tokens: Vec<&str> = norm.split_whitespace().collect();
+    // The month: one token, or two for the compound Levantine names.
+    let mut found: Option<(usize, usize, u8)> = None;
+    for i in 0..tokens.len() {
+        for len in [2, 1] {
+            if i + len > tokens.len() {
+                continue;
+            }
+            let phrase = tokens[i..i + len].join(" ");
+            if let Some(&(_, m)) = MONTHS.iter().find(|(name, _)| *name == phrase) {
+                found = Some((i, len, m));
+                break;
+            }
+        }
+        if found.is_some() {
+            break;
+        }
+    }
+    let (at, len, month) = found?;
+    let numbers: Vec<&str> = tokens[..at]
+        .iter()
+        .chain(&tokens[at + len..])
+        .copied()
+        .collect();
+    match numbers.as_slice() {
+        [y] => PartialDate::year_month(number(y, 4, 4)?, month),
+        [d, y] if y.len() == 4 => PartialDate::ymd(number(y, 4, 4)?, month, small(d)?),
         _ => None,
     }
 }
@@ -264,6 +383,16 @@ mod tests {
         ("\u{200f}12/03/1985", "1985-03-12"),
         ("1985-03-12 00:00:00", "1985-03-12"),
         ("1985-03-12T10:30", "1985-03-12"),
+        ("12 آذار 1985", "1985-03-12"),
+        ("١٢ اذار ١٩٨٥م", "1985-03-12"),
+        ("3 تشرين الأول 2013", "2013-10-03"),
+        ("كانون الثاني 1990", "1990-01"),
+        ("12-Mar-1985", "1985-03-12"),
+        ("March 1985", "1985-03"),
+        ("March 12, 1985", "1985-03-12"),
+        ("12 mars 1985", "1985-03-12"),
+        ("5 أيار، 2012", "2012-05-05"),
+        ("12 يناير 1985", "1985-01-12"),
         ("2000-02-29", "2000-02-29"),
         ("29/02/2024", "2024-02-29"),
         // Stays raw: never guessed.
@@ -282,6 +411,12 @@ mod tests {
         ("1985-03/12", ""),
         ("12/03/1985/1", ""),
         ("about 1985", ""),
+        ("30 شباط 1985", ""),
+        ("12 آذار", ""),
+        ("Mar 85", ""),
+        ("12 Marchx 1985", ""),
+        ("آذار آذار 1985", ""),
+        ("1 2 March 1985", ""),
         ("غير معروف", ""),
         ("", ""),
         ("-", ""),
