@@ -3,8 +3,8 @@
 //! Reporters' and tipsters' contacts are written here and never read back by this trait.
 
 use athar_store::portal::{
-    BoxFuture, CaseStatus, CaseView, NewCase, NewTip, PortalError, PortalStore, ReportKind,
-    SearchLogEntry, SharedUpdate,
+    BoxFuture, CaseStatus, CaseView, NameIndexRow, NewCase, NewTip, PortalError, PortalStore,
+    PublicCandidate, ReportKind, SearchLogEntry, SharedUpdate,
 };
 
 use super::SqliteStore;
@@ -14,6 +14,104 @@ fn backend(e: impl std::fmt::Display) -> PortalError {
 }
 
 impl PortalStore for SqliteStore {
+    fn name_index_position(&self) -> BoxFuture<'_, Result<i64, PortalError>> {
+        Box::pin(async move {
+            sqlx::query_scalar("SELECT up_to FROM portal_name_index_state WHERE id = 1")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(backend)
+        })
+    }
+
+    fn index_names<'a>(
+        &'a self,
+        rows: &'a [NameIndexRow],
+        up_to: i64,
+    ) -> BoxFuture<'a, Result<(), PortalError>> {
+        Box::pin(async move {
+            let mut tx = self
+                .pool
+                .begin_with("BEGIN IMMEDIATE")
+                .await
+                .map_err(backend)?;
+            for row in rows {
+                let f = &row.fields;
+                sqlx::query(
+                    "INSERT INTO portal_name_index (record_id, name_key, full_name, first_name,
+                     father_name, grandfather_name, family_name, mother_name, birth_year, prison_number)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                     ON CONFLICT (record_id) DO NOTHING",
+                )
+                .bind(row.record_id)
+                .bind(row.name_key)
+                .bind(&f.full_name)
+                .bind(&f.first_name)
+                .bind(&f.father_name)
+                .bind(&f.grandfather_name)
+                .bind(&f.family_name)
+                .bind(&f.mother_name)
+                .bind(f.birth_year)
+                .bind(&f.prison_number)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            }
+            sqlx::query(
+                "UPDATE portal_name_index_state SET up_to = ?1 WHERE id = 1 AND up_to < ?1",
+            )
+            .bind(up_to)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            tx.commit().await.map_err(backend)
+        })
+    }
+
+    fn name_candidates(
+        &self,
+        name_key: i64,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<Vec<PublicCandidate>, PortalError>> {
+        Box::pin(async move {
+            type Row = (
+                i64,
+                Option<String>,
+                Option<String>,
+                Option<String>,
+                Option<String>,
+                Option<String>,
+                Option<String>,
+                Option<i32>,
+                Option<String>,
+            );
+            let rows: Vec<Row> = sqlx::query_as(
+                "SELECT m.person_id, n.full_name, n.first_name, n.father_name, n.grandfather_name,
+                        n.family_name, n.mother_name, n.birth_year, n.prison_number
+                 FROM portal_name_index n JOIN memberships m ON m.record_id = n.record_id
+                 WHERE n.name_key = ?1 LIMIT ?2",
+            )
+            .bind(name_key)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+            Ok(rows
+                .into_iter()
+                .map(|r| PublicCandidate {
+                    person_id: r.0.to_string(),
+                    full_name: r.1,
+                    first_name: r.2,
+                    father_name: r.3,
+                    grandfather_name: r.4,
+                    family_name: r.5,
+                    mother_name: r.6,
+                    birth_year: r.7,
+                    prison_number: r.8,
+                })
+                .collect())
+        })
+    }
+
     fn public_reference<'a>(
         &'a self,
         person_id: &'a str,

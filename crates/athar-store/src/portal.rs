@@ -243,8 +243,38 @@ pub struct NewCase {
     pub at_unix: i64,
 }
 
+/// One record in the public search's name index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameIndexRow {
+    /// The record's store id.
+    pub record_id: i64,
+    /// The key of its given and family names (computed by the web tier).
+    pub name_key: i64,
+    /// The fields the portal's decision compares (`person_id` is ignored here: the person is
+    /// read from the memberships at query time).
+    pub fields: PublicCandidate,
+}
+
 /// Everything the public portal persists and looks up.
 pub trait PortalStore: Send + Sync {
+    /// The highest record id the name index has read.
+    fn name_index_position(&self) -> BoxFuture<'_, Result<i64, PortalError>>;
+
+    /// Adds `rows` to the name index and moves its position to at least `up_to`, atomically.
+    /// Rows already indexed are left as they are.
+    fn index_names<'a>(
+        &'a self,
+        rows: &'a [NameIndexRow],
+        up_to: i64,
+    ) -> BoxFuture<'a, Result<(), PortalError>>;
+
+    /// The indexed records under `name_key`, at most `limit`, each with its current person.
+    fn name_candidates(
+        &self,
+        name_key: i64,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<Vec<PublicCandidate>, PortalError>>;
+
     /// The public reference of a person, created from `fresh` on first use and stable after.
     fn public_reference<'a>(
         &'a self,
@@ -366,6 +396,11 @@ pub async fn check_portal_store(store: &dyn PortalStore) -> Result<(), String> {
     let t1 = store.add_tip(&tip).await.map_err(err)?;
     let t2 = store.add_tip(&tip).await.map_err(err)?;
     ensure(t2 > t1, "tip ids increase")?;
+    ensure(store.name_index_position().await.map_err(err)? == 0, "the name index starts at 0")?;
+    store.index_names(&[], 7).await.map_err(err)?;
+    store.index_names(&[], 3).await.map_err(err)?;
+    ensure(store.name_index_position().await.map_err(err)? == 7, "the position only grows")?;
+    ensure(store.name_candidates(42, 10).await.map_err(err)?.is_empty(), "no candidates")?;
     for outcome in ["refused", "no_record", "possible_match"] {
         let entry = SearchLogEntry {
             at_unix: 1_800_000_300,

@@ -6,8 +6,8 @@
 use std::sync::Mutex;
 
 use athar_store::portal::{
-    BoxFuture, CaseStatus, CaseView, NewCase, NewReport, NewTip, PortalError, PortalStore,
-    PublicCandidate, PublicQuery, SearchLogEntry, SharedUpdate,
+    BoxFuture, CaseStatus, CaseView, NameIndexRow, NewCase, NewReport, NewTip, PortalError,
+    PortalStore, PublicCandidate, PublicQuery, SearchLogEntry, SharedUpdate,
 };
 
 use crate::portal::matching::fold_name;
@@ -28,6 +28,8 @@ pub struct MemoryData {
     pub tips: Vec<NewTip>,
     /// Cases as opened, and as their code's holder sees them.
     pub cases: Vec<(NewCase, CaseView)>,
+    /// The name index and its position.
+    pub name_index: (Vec<NameIndexRow>, i64),
 }
 
 /// An in-memory portal store.
@@ -124,6 +126,49 @@ impl Registry for MemoryPortal {
 }
 
 impl PortalStore for MemoryPortal {
+    fn name_index_position(&self) -> BoxFuture<'_, Result<i64, PortalError>> {
+        Box::pin(async move { Ok(self.lock().name_index.1) })
+    }
+
+    fn index_names<'a>(
+        &'a self,
+        rows: &'a [NameIndexRow],
+        up_to: i64,
+    ) -> BoxFuture<'a, Result<(), PortalError>> {
+        Box::pin(async move {
+            let mut d = self.lock();
+            for row in rows {
+                if !d.name_index.0.iter().any(|r| r.record_id == row.record_id) {
+                    d.name_index.0.push(row.clone());
+                }
+            }
+            d.name_index.1 = d.name_index.1.max(up_to);
+            Ok(())
+        })
+    }
+
+    /// Each indexed record is its own person here (the fake has no memberships).
+    fn name_candidates(
+        &self,
+        name_key: i64,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<Vec<PublicCandidate>, PortalError>> {
+        Box::pin(async move {
+            Ok(self
+                .lock()
+                .name_index
+                .0
+                .iter()
+                .filter(|r| r.name_key == name_key)
+                .take(limit)
+                .map(|r| PublicCandidate {
+                    person_id: format!("r{}", r.record_id),
+                    ..r.fields.clone()
+                })
+                .collect())
+        })
+    }
+
     fn public_reference<'a>(
         &'a self,
         person_id: &'a str,

@@ -31,13 +31,16 @@ use std::sync::Arc;
 
 use athar_linkage::Model;
 use athar_record::{Field, Record};
-use athar_store::ingest::{self, Incoming, MatchOptions, Query};
-use athar_store::{Change, SourceInfo, Store, StoreError};
+use athar_store::ingest::{self, Incoming, MatchOptions};
+use athar_store::portal::{NameIndexRow, PortalStore};
+use athar_store::{Change, SourceInfo, Store, StoreError, StoredRecord};
 use chrono::DateTime;
 
-/// How alike a stored name must be to the searched one (0–1, the names crate's score) before
-/// its details are even compared.
-const NAME_SCORE: f64 = 0.5;
+/// At most this many indexed records are compared for one public search.
+const INDEX_CANDIDATES: usize = 200;
+
+/// Records read per step when the name index catches up with the store.
+const INDEX_PAGE: usize = 5_000;
 
 /// The actor recorded on records that come from the public portal.
 pub const PORTAL_ACTOR: &str = "public-portal";
@@ -54,11 +57,91 @@ fn portal_error(e: StoreError) -> PortalError {
     }
 }
 
-/// The registry over a real [`Store`]: searches through the store's cross-script person
-/// search, reports through its one-record ingest (blocked, scored with the saved model,
-/// placed, review items queued, in one transaction).
+/// The key of a given name and a family name in the public search's index: both units' keys
+/// from the names crate ([`athar_names::Unit::term_key`]: the variant group when the spelling
+/// is attested, else the cross-script skeleton), so محمد الحلبي and Muhammad al-Halabi meet.
+pub fn name_key(given: &str, family: &str) -> Option<i64> {
+    let g = athar_names::analyze(given);
+    let f = athar_names::analyze(family);
+    let (g, f) = (g.units.first()?, f.units.last()?);
+    let key = g.term_key().wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ f.term_key().rotate_left(29);
+    Some(i64::from_ne_bytes(key.to_ne_bytes()))
+}
+
+/// The index key of what a visitor typed as "name": its first unit is the given name, its last
+/// the family name. A single word has no key (the form asks for both).
+pub fn query_name_key(name: &str) -> Option<i64> {
+    let n = athar_names::analyze(name);
+    if n.units.len() < 2 {
+        return None;
+    }
+    let (g, f) = (n.units.first()?, n.units.last()?);
+    name_key(&g.raw, &f.raw)
+}
+
+/// The index key of a stored record: given and family name from their fields, or from the
+/// whole name (`FAMILY, Given …` or `Given … Family`).
+pub fn record_name_key(c: &PublicCandidate) -> Option<i64> {
+    match (&c.first_name, &c.family_name) {
+        (Some(g), Some(f)) => name_key(g, f),
+        _ => {
+            let full = c.full_name.as_deref()?;
+            match full.split_once(',') {
+                Some((family, given)) => name_key(given, family),
+                None => query_name_key(full),
+            }
+        }
+    }
+}
+
+/// The fields the portal compares, from a stored record.
+pub fn candidate_of(person_id: String, fields: &[(String, String)]) -> PublicCandidate {
+    let get = |f: &str| {
+        fields
+            .iter()
+            .find(|(k, v)| k == f && !v.trim().is_empty())
+            .map(|(_, v)| v.clone())
+    };
+    let year = |t: String| {
+        let (r, _) = Record::from_pairs([(Field::BirthDate, t.as_str())]);
+        r.birth_date
+            .and_then(|d| d.value)
+            .map(|d| i32::from(d.year()))
+    };
+    let birth_year = get("birth_date").and_then(year).or_else(|| {
+        get("birth_year")
+            .and_then(|t| athar_record::parse_year(&t))
+            .map(i32::from)
+    });
+    PublicCandidate {
+        person_id,
+        full_name: get("full_name"),
+        first_name: get("first_name"),
+        father_name: get("father_name"),
+        grandfather_name: get("grandfather_name"),
+        family_name: get("family_name"),
+        mother_name: get("mother_name"),
+        birth_year,
+        prison_number: get("prison_number"),
+    }
+}
+
+fn index_row(record_id: i64, fields: &[(String, String)]) -> Option<NameIndexRow> {
+    let fields = candidate_of(String::new(), fields);
+    Some(NameIndexRow {
+        record_id,
+        name_key: record_name_key(&fields)?,
+        fields,
+    })
+}
+
+/// The registry over a real [`Store`]: public searches through the portal's name index
+/// (filled from the store's records by [`StoreRegistry::catch_up`]), reports through the
+/// store's one-record ingest (blocked, scored with the saved model, placed, review items
+/// queued, in one transaction).
 pub struct StoreRegistry {
     store: Arc<dyn Store>,
+    portal: Arc<dyn PortalStore>,
     model: Option<Model>,
     options: MatchOptions,
 }
@@ -72,41 +155,41 @@ impl std::fmt::Debug for StoreRegistry {
 }
 
 impl StoreRegistry {
-    /// A registry over `store`, with the store's saved model (read once, now).
-    pub async fn new(store: Arc<dyn Store>) -> Result<StoreRegistry, StoreError> {
+    /// A registry over `store` and its portal tables, with the store's saved model (read
+    /// once, now).
+    pub async fn new(
+        store: Arc<dyn Store>,
+        portal: Arc<dyn PortalStore>,
+    ) -> Result<StoreRegistry, StoreError> {
         let model = ingest::load_model(&*store).await?.map(|(_, m)| m);
         Ok(StoreRegistry {
             store,
+            portal,
             model,
             options: MatchOptions::default(),
         })
     }
 
-    fn candidate(&self, rec: &athar_store::StoredRecord) -> PublicCandidate {
-        let get = |f: &str| rec.field(f).map(str::to_string);
-        let birth_year = get("birth_year")
-            .or_else(|| get("birth_date"))
-            .and_then(|t| {
-                let (r, _) = Record::from_pairs([(Field::BirthDate, t.as_str())]);
-                r.birth_date
-                    .and_then(|d| d.value)
-                    .map(|d| i32::from(d.year()))
-            })
-            .or_else(|| {
-                get("birth_year")
-                    .and_then(|t| athar_record::parse_year(&t))
-                    .map(i32::from)
-            });
-        PublicCandidate {
-            person_id: rec.person_id.to_string(),
-            full_name: get("full_name"),
-            first_name: get("first_name"),
-            father_name: get("father_name"),
-            grandfather_name: get("grandfather_name"),
-            family_name: get("family_name"),
-            mother_name: get("mother_name"),
-            birth_year,
-            prison_number: get("prison_number"),
+    /// Indexes the records stored since the last call (imports, other instances); returns how
+    /// many records it read. `athar serve` runs it at start and then every few seconds.
+    pub async fn catch_up(&self) -> Result<u64, PortalError> {
+        let mut read = 0u64;
+        loop {
+            let after = self.portal.name_index_position().await?;
+            let page: Vec<StoredRecord> = self
+                .store
+                .records_page(after, INDEX_PAGE)
+                .await
+                .map_err(portal_error)?;
+            let Some(last) = page.last().map(|r| r.id) else {
+                return Ok(read);
+            };
+            let rows: Vec<NameIndexRow> = page
+                .iter()
+                .filter_map(|r| index_row(r.id, &r.fields))
+                .collect();
+            self.portal.index_names(&rows, last).await?;
+            read += page.len() as u64;
         }
     }
 }
@@ -134,31 +217,15 @@ impl Registry for StoreRegistry {
         limit: usize,
     ) -> BoxFuture<'a, Result<Vec<PublicCandidate>, PortalError>> {
         Box::pin(async move {
-            let q = Query {
-                name: query.name.clone(),
-                father: query.father_name.clone(),
-                mother: query.mother_name.clone(),
-                birth_year: query.birth_year,
+            let Some(key) = query_name_key(&query.name) else {
+                return Ok(Vec::new());
             };
-            let hits = ingest::search(&*self.store, &q, self.model.as_ref(), limit)
-                .await
-                .map_err(portal_error)?;
-            let mut out = Vec::new();
-            for hit in hits.iter().filter(|h| h.score >= NAME_SCORE) {
-                let Some(rec) = self
-                    .store
-                    .record(hit.record_id)
-                    .await
-                    .map_err(portal_error)?
-                else {
-                    continue;
-                };
-                let c = self.candidate(&rec);
-                if same_name(&query.name, &whole_name(&c)) {
-                    out.push(c);
-                }
-            }
-            Ok(out)
+            let found = self.portal.name_candidates(key, INDEX_CANDIDATES).await?;
+            Ok(found
+                .into_iter()
+                .filter(|c| same_name(&query.name, &whole_name(c)))
+                .take(limit)
+                .collect())
         })
     }
 
@@ -195,7 +262,33 @@ impl Registry for StoreRegistry {
             )
             .await
             .map_err(portal_error)?;
+            // Searchable at once; the position stays where it was (older records may still
+            // be waiting for `catch_up`).
+            if let Some(row) = index_row(outcome.record_id, &report.fields) {
+                self.portal.index_names(&[row], 0).await?;
+            }
             Ok(outcome.record_id)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_keys_meet_across_scripts_and_layouts() {
+        let ar = name_key("محمد", "الحلبي");
+        assert!(ar.is_some());
+        assert_eq!(query_name_key("محمد الحلبي"), ar);
+        assert_eq!(query_name_key("محمد أحمد الحلبي"), ar);
+        let full = PublicCandidate {
+            full_name: Some("الحلبي, محمد أحمد".into()),
+            ..Default::default()
+        };
+        assert_eq!(record_name_key(&full), ar);
+        assert_eq!(query_name_key("Muhammad al-Halabi"), ar, "cross-script");
+        assert_ne!(query_name_key("محمد النجار"), ar);
+        assert_eq!(query_name_key("محمد"), None);
     }
 }

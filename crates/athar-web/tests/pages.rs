@@ -47,6 +47,13 @@ async fn every_public_page_in_both_languages() {
             )
             .await;
         snap("report_done", lang, &r);
+        let html = r.text();
+        let at = html.find("id=\"follow-code\">").unwrap() + 17;
+        let code = html[at..].split('<').next().unwrap().to_string();
+        b.get(&format!("/{l}/follow")).await;
+        let r = b.post(&format!("/{l}/follow"), &[("code", &code)]).await;
+        assert_eq!(r.status, 200);
+        snap("follow_found", lang, &r);
         b.get(&format!("/{l}/survivor")).await;
         let r = b
             .post(&format!("/{l}/survivor"), &[("prison_number", "9901")])

@@ -151,6 +151,23 @@ async fn storage_failures_show_a_generic_page() {
         ) -> BoxFuture<'a, Result<(), PortalError>> {
             fail()
         }
+        fn name_index_position(&self) -> BoxFuture<'_, Result<i64, PortalError>> {
+            fail()
+        }
+        fn index_names<'a>(
+            &'a self,
+            _: &'a [NameIndexRow],
+            _: i64,
+        ) -> BoxFuture<'a, Result<(), PortalError>> {
+            fail()
+        }
+        fn name_candidates(
+            &self,
+            _: i64,
+            _: usize,
+        ) -> BoxFuture<'_, Result<Vec<PublicCandidate>, PortalError>> {
+            fail()
+        }
         fn open_case<'a>(&'a self, _: &'a NewCase) -> BoxFuture<'a, Result<i64, PortalError>> {
             fail()
         }

@@ -17,6 +17,7 @@ use athar_store::Store;
 use athar_store::portal::PortalStore;
 use athar_store_any::AnyStore;
 use athar_web::config::{IpNet, WebConfig};
+use athar_web::console::ConsoleBackend;
 use athar_web::registry::StoreRegistry;
 use athar_web::{AppState, serve_with_listener};
 use rand::Rng as _;
@@ -121,16 +122,23 @@ async fn shutdown_signal() {
     }
 }
 
-/// The store's two faces the web tier needs: the registry and the portal's own tables.
-fn split(store: AnyStore) -> (Arc<dyn Store>, Arc<dyn PortalStore>) {
+/// The store's three faces the web tier needs: the registry, the portal's own tables, and the
+/// console's backend.
+type Faces = (
+    Arc<dyn Store>,
+    Arc<dyn PortalStore>,
+    Arc<dyn ConsoleBackend>,
+);
+
+fn split(store: AnyStore) -> Faces {
     match store {
         AnyStore::Sqlite(s) => {
             let s = Arc::new(s);
-            (s.clone(), s)
+            (s.clone(), s.clone(), s)
         }
         AnyStore::Postgres(s) => {
             let s = Arc::new(s);
-            (s.clone(), s)
+            (s.clone(), s.clone(), s)
         }
     }
 }
@@ -146,11 +154,31 @@ async fn run_server(
     let store = athar_store_any::open(db, false)
         .await
         .with_context(|| format!("--db {db}"))?;
-    let (registry, portal) = split(store);
-    let registry = StoreRegistry::new(registry)
+    let (registry, portal, console) = split(store);
+    let registry = Arc::new(
+        StoreRegistry::new(registry, portal.clone())
+            .await
+            .context("cannot read the matching model")?,
+    );
+    // The public search's name index reads every record once (a while on a large store the
+    // first time), then keeps up with imports every few seconds.
+    let read = registry
+        .catch_up()
         .await
-        .context("cannot read the matching model")?;
-    let state = AppState::new(portal, Arc::new(registry), config);
+        .context("cannot index the registry for search")?;
+    if read > 0 {
+        eprintln!("athar: indexed {read} records for the public search");
+    }
+    let indexer = registry.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            if let Err(e) = indexer.catch_up().await {
+                eprintln!("athar: indexing for the public search failed: {e}");
+            }
+        }
+    });
+    let state = AppState::new(portal, registry, config).with_console(console);
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
