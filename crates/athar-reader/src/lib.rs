@@ -49,7 +49,7 @@ use std::io::{Cursor, Read, Seek};
 use std::path::Path;
 use std::sync::Arc;
 
-use athar_record::{Field, FieldMap, Record};
+use athar_record::{Field, FieldKind, FieldMap, Record};
 use serde::{Deserialize, Serialize};
 
 pub use error::ReadError;
@@ -589,6 +589,13 @@ impl ListReader {
             let (record, unparsed) = Record::from_pairs(pairs);
             for f in &unparsed {
                 self.stats.unparsed.entry(*f).or_default().add(raw.line);
+                if f.kind() == FieldKind::Date
+                    && record
+                        .get(*f)
+                        .is_some_and(athar_record::PartialDate::looks_month_first)
+                {
+                    self.stats.month_first.entry(*f).or_default().add(raw.line);
+                }
             }
             self.rows += 1;
             return Ok(Some(Row {

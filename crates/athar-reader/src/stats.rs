@@ -45,6 +45,8 @@ pub(crate) struct Stats {
     pub(crate) empty: Lines,
     pub(crate) lossy: Lines,
     pub(crate) unparsed: BTreeMap<Field, Lines>,
+    /// Date values that parse only month first (`03/25/1985`), per field.
+    pub(crate) month_first: BTreeMap<Field, Lines>,
 }
 
 fn what_it_is_not(field: Field) -> &'static str {
@@ -99,6 +101,15 @@ impl Stats {
                 what_it_is_not(*field),
                 lines.describe(row_word)
             ));
+            if let Some(mf) = self.month_first.get(field) {
+                out.push(format!(
+                    "{field}: {} of them read only month first (MM/DD/YYYY): if this list \
+                     writes dates month first, its other slash dates were read with day and \
+                     month swapped: {}",
+                    mf.count,
+                    mf.describe(row_word)
+                ));
+            }
         }
         out
     }

@@ -367,3 +367,23 @@ fn excel_sep_hint_line_names_the_delimiter() {
     assert_eq!(rows[0].line, 3);
     assert_eq!(rows[0].record.get(Field::FullName), Some("عمر, الشامي"));
 }
+
+#[test]
+fn month_first_dates_are_flagged() {
+    let text = "id,birth_date\n1,03/04/1985\n2,03/25/1985\n3,12/31/1990\n";
+    let (list, rows) = read("us.csv", text.into(), &[]);
+    // Read day first, as the contract says; the month-first ones stay raw...
+    assert_eq!(
+        rows[0].record.canonical(Field::BirthDate).as_deref(),
+        Some("1985-04-03")
+    );
+    assert_eq!(rows[1].unparsed, vec![Field::BirthDate]);
+    // ...and the warning says what that means for the others.
+    let w = list.warnings();
+    assert_eq!(w.len(), 2, "{w:?}");
+    assert!(
+        w[1].starts_with("birth_date: 2 of them read only month first"),
+        "{w:?}"
+    );
+    assert!(w[1].ends_with("lines 3, 4"), "{w:?}");
+}

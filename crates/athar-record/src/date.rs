@@ -122,6 +122,33 @@ impl PartialDate {
         })
     }
 
+    /// True when `text` is a slash, dash or dot date that only parses month first
+    /// (`03/25/1985`): a sign that its list writes MM/DD/YYYY, so that its other dates, read day
+    /// first, may have day and month swapped. Readers warn about it; nothing is reinterpreted.
+    ///
+    /// ```
+    /// use athar_record::PartialDate;
+    /// assert!(PartialDate::looks_month_first("03/25/1985"));
+    /// assert!(!PartialDate::looks_month_first("25/03/1985"));
+    /// ```
+    pub fn looks_month_first(text: &str) -> bool {
+        let folded = fold_digits(text);
+        let s = crate::value::clean(&folded);
+        let Some(sep) = s.bytes().find(|b| matches!(b, b'-' | b'/' | b'.')) else {
+            return false;
+        };
+        let parts: Vec<&str> = s.split(char::from(sep)).collect();
+        match parts.as_slice() {
+            [m, d, y] if y.len() == 4 => match (small(m), small(d), number(y, 4, 4)) {
+                (Some(m), Some(d), Some(y)) => {
+                    (13..=31).contains(&d) && Self::ymd(y, m, d).is_some()
+                }
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
     /// The same date with the day swapped for the month, when that is also a date
     /// (`1985-03-12` ↔ `1985-12-03`). Linkage uses this for the day/month swap lists show.
     pub fn swap_day_month(&self) -> Option<Self> {
