@@ -144,6 +144,18 @@ fn r3_negative_pairs() {
 }
 
 #[test]
+fn r3_positive_pairs() {
+    check("positives.tsv", |r| {
+        let (a, b) = (Name::parse(&r[0]), Name::parse(&r[1]));
+        let m = compare_names(&a, &b);
+        if !m.same {
+            return Err(format!("{:?} / {:?} judged different: {}", r[0], r[1], m.reason));
+        }
+        Ok(())
+    });
+}
+
+#[test]
 fn r3_levels_are_graded() {
     let u = |s: &str| Name::parse(s).units.remove(0);
     assert_eq!(compare_units(&u("محمد"), &u("مُحَمَّد")).level, Level::Exact);
