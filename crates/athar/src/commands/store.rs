@@ -707,21 +707,24 @@ pub fn users(cmd: UsersCommand) -> anyhow::Result<()> {
         )));
     }
     let stdin = std::io::stdin();
-    let (password, generated) = if stdin.is_terminal() {
-        (generate_password(), true)
-    } else {
-        let mut line = String::new();
+    // A password piped on standard input is used; otherwise one is generated and shown once.
+    let mut piped = String::new();
+    if !stdin.is_terminal() {
         stdin
             .lock()
-            .read_line(&mut line)
+            .read_line(&mut piped)
             .context("cannot read the password from standard input")?;
-        let pw = line.trim_end_matches(['\n', '\r']).to_owned();
-        if pw.chars().count() < 12 {
+    }
+    let piped = piped.trim_end_matches(['\n', '\r']).to_owned();
+    let (password, generated) = if piped.is_empty() {
+        (generate_password(), true)
+    } else {
+        if piped.chars().count() < 12 {
             return Err(super::bad_input(
                 "standard input: the password needs at least 12 characters",
             ));
         }
-        (pw, false)
+        (piped, false)
     };
     let hash = hash_password(&password)?;
     runtime()?.block_on(async {
