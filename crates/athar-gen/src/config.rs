@@ -117,6 +117,9 @@ pub struct GenConfig {
     /// Per Latin full name: probability of the surname first ("KHATIB, Ahmad" or
     /// "Khatib Ahmad"). Default `0.30`.
     pub latin_surname_first_rate: f64,
+    /// Per Arabic full name: probability of the family name first ("الخطيب محمد أحمد").
+    /// Default `0.05`.
+    pub arabic_surname_first_rate: f64,
     /// Per record: probability that the family name sits in the father field (father and
     /// grandfather missing). Default `0.02`.
     pub family_in_father_field_rate: f64,
@@ -356,6 +359,7 @@ impl Default for GenConfig {
             double_name_prefix_dropped_rate: 0.15,
             middle_names_dropped_rate: 0.20,
             latin_surname_first_rate: 0.30,
+            arabic_surname_first_rate: 0.05,
             family_in_father_field_rate: 0.02,
             mother_in_father_field_rate: 0.01,
             given_family_swapped_rate: 0.03,
@@ -388,6 +392,8 @@ impl GenConfig {
             typo_rate: 0.0,
             double_name_prefix_dropped_rate: 0.0,
             middle_names_dropped_rate: 0.0,
+            latin_surname_first_rate: 0.0,
+            arabic_surname_first_rate: 0.0,
             family_in_father_field_rate: 0.0,
             mother_in_father_field_rate: 0.0,
             given_family_swapped_rate: 0.0,
@@ -495,6 +501,7 @@ impl GenConfig {
             ),
             ("middle_names_dropped_rate", self.middle_names_dropped_rate),
             ("latin_surname_first_rate", self.latin_surname_first_rate),
+            ("arabic_surname_first_rate", self.arabic_surname_first_rate),
             (
                 "family_in_father_field_rate",
                 self.family_in_father_field_rate,

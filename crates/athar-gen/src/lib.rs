@@ -227,6 +227,21 @@ pub struct Registry {
 }
 
 /// Generates a registry of `persons` true persons, deterministic for `(persons, seed, config)`.
+///
+/// ```
+/// use athar_gen::{generate, Column, GenConfig, Source};
+///
+/// let registry = generate(100, 7, &GenConfig::default())?;
+/// assert_eq!(registry.persons(), 100);
+/// let first = registry.record(Source::Prison, 0);
+/// assert_eq!(first.id(), "P0000001");
+/// assert_eq!(first.get(Column::Source), "prison");
+/// assert!(first.person_id.starts_with('H'));
+/// // Same inputs, same rows.
+/// let again = generate(100, 7, &GenConfig::default())?;
+/// assert_eq!(again.record(Source::Prison, 0), first);
+/// # Ok::<(), athar_gen::GenError>(())
+/// ```
 pub fn generate(persons: usize, seed: u64, config: &GenConfig) -> Result<Registry, GenError> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     generate_with(persons, config, &mut rng)

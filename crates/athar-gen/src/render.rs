@@ -301,6 +301,13 @@ pub(crate) fn record(
             } else {
                 format!("{fam} {}", rest.join(" "))
             }
+        } else if !latin && chance(rng, cfg.arabic_surname_first_rate) {
+            family_part
+                .into_iter()
+                .chain(given_part)
+                .chain(parts)
+                .collect::<Vec<_>>()
+                .join(" ")
         } else {
             given_part
                 .into_iter()
