@@ -172,6 +172,10 @@ pub async fn show(
         .map(|r| view_record(r, staff.sees_contacts()))
         .collect();
     let reversed: Vec<i64> = p.history.iter().filter_map(|e| e.reverses).collect();
+    // An import's placement event moves every record of the list: show only this person's.
+    let mine: Vec<i64> = p.records.iter().map(|r| r.id).collect();
+    let touches =
+        |m: &athar_store::Move| m.to == p.id || m.from == Some(p.id) || mine.contains(&m.record_id);
     let history = p
         .history
         .iter()
@@ -185,6 +189,7 @@ pub async fn show(
             moves: e
                 .moves
                 .iter()
+                .filter(|m| touches(m))
                 .map(|m| match m.from {
                     Some(from) => format!("#{}: {} → {}", m.record_id, from, m.to),
                     None => format!("#{} → {}", m.record_id, m.to),
