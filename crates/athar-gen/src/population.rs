@@ -396,7 +396,8 @@ fn person(cfg: &GenConfig, t: &Tables, rng: &mut impl Rng, id: Identity) -> Pers
         detention: id.detention,
         facility,
         last_facility,
-        prison_number: rng.random_range(100..100_000),
+        // Numbers restart per facility, so unrelated persons can share one (rarely).
+        prison_number: rng.random_range(100..1_000_000),
         fate,
         household: id.household,
     }
