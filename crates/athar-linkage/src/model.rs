@@ -454,21 +454,6 @@ fn constrain(class: usize, d: &mut Dist) {
     }
 }
 
-/// Fields on which cousins and namesakes are strangers like any random pair: birth, sex,
-/// documents, detention. Blocking brings namesakes together *because* they share a birth year
-/// (given name + birth year is a rule), so learning these rows from blocked pairs would teach
-/// the namesake class that strangers share birth years; they are held at the random-pair
-/// distribution instead.
-const CHANCE_FIELDS: [usize; 6] = [7, 8, 11, 12, 13, 14];
-
-fn chance_fields_as_random(class: usize, dist: &mut [Dist], u: &Dist) {
-    if class == C || class == N {
-        for fi in CHANCE_FIELDS {
-            dist[class][fi] = u[fi].clone();
-        }
-    }
-}
-
 /// How much harder the learned classes are pulled toward their global distributions than the
 /// priors are (strata are small and EM in a small stratum chases noise).
 const STRATUM_PULL: f64 = 0.25;
@@ -669,7 +654,6 @@ pub fn fit(blocked: &[Obs], random: &[Obs], opts: EmOptions) -> Unsupervised {
         for &k in &learned {
             next.global.dist[k] = smooth(&g_counts[k], &init[k], anchor(k));
             constrain(k, &mut next.global.dist[k]);
-            chance_fields_as_random(k, &mut next.global.dist, &u_global);
         }
         let a = opts.smoothing;
         next.strata = c
@@ -687,10 +671,6 @@ pub fn fit(blocked: &[Obs], random: &[Obs], opts: EmOptions) -> Unsupervised {
                     constrain(k, &mut dist[k]);
                 }
                 dist[U] = u_of(*s).unwrap_or_else(|| u_global.clone());
-                let u_here = dist[U].clone();
-                for k in [C, N] {
-                    chance_fields_as_random(k, &mut dist, &u_here);
-                }
                 (
                     *s,
                     StratumParams {
