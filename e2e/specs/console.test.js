@@ -140,6 +140,54 @@ test('an analyst cannot see contact details', async () => {
   await context.close();
 });
 
+test('a family reports, a caseworker records a shared status, and the family sees it with its code', async () => {
+  // The family, on a phone, reports a missing person (invented names) and keeps the code.
+  const given = unique('Zayd');
+  const family = await browser.newContext({ viewport: { width: 360, height: 740 }, javaScriptEnabled: false, locale: 'en-GB' });
+  const phonePage = await family.newPage();
+  await gotoPaced(phonePage, `${BASE}/en/report`);
+  await phonePage.locator('#first_name').fill(given);
+  await phonePage.locator('#father_name').fill('Marwan');
+  await phonePage.locator('#family_name').fill('Khatib');
+  await phonePage.locator('#contact').fill('+000 555 0177');
+  await phonePage.getByRole('button', { name: 'Send the report' }).click();
+  await phonePage.getByText('Your report has been received').waitFor();
+  const code = (await phonePage.locator('#follow-code').innerText()).trim();
+
+  // The caseworker finds the person, reads the reporter's contact (with a reason), and
+  // records a determination shared with the family as "please contact us".
+  const context = await desk();
+  const page = await context.newPage();
+  await login(page, 'caseworker');
+  await gotoPaced(page, `${BASE}/en/console/persons?q=${encodeURIComponent(given)}`);
+  await page.locator('table a[href*="/console/persons/"]').first().click();
+  await page.locator('a[href$="/contacts"]').click();
+  await page.locator('#reason').fill('e2e: call the family back');
+  await page.locator('form.form button[type=submit]').click();
+  assert.ok((await page.locator('ul.contacts').innerText()).includes('+000 555 0177'));
+  await page.goBack();
+  await page.goBack();
+  await page.locator('#status').selectOption('alive');
+  await page.locator('#evidence').fill('e2e: survivor list of the release, line 4');
+  await page.locator('#share').selectOption('contact_us');
+  await page.locator('#message').fill('Good news may be waiting: please call the office.');
+  await page.locator('#evidence').locator('xpath=ancestor::form').locator('button[type=submit]').click();
+  await page.waitForURL(/\/en\/console\/persons\/\d+$/);
+  assert.equal((await page.locator('strong.status').innerText()).trim(), 'Alive');
+  await page.screenshot({ path: `${ARTIFACTS}/en-console-determination.png`, fullPage: true });
+  await context.close();
+
+  // The family follows the case with its code and sees only what was shared.
+  await gotoPaced(phonePage, `${BASE}/en/follow`);
+  await phonePage.getByLabel('Private code').fill(code);
+  await phonePage.getByRole('button', { name: 'Show updates' }).click();
+  await phonePage.getByText('please call the office').waitFor();
+  const text = await phonePage.locator('main').innerText();
+  assert.ok(!text.includes('survivor list'), 'the evidence is never shown to the family');
+  await phonePage.screenshot({ path: `${ARTIFACTS}/en-follow-shared-360.png`, fullPage: true });
+  await family.close();
+});
+
 // Last: it makes many requests, and the demo rate-limits each client address.
 test('an anonymous visitor is refused every console route, in both languages', async () => {
   const context = await desk();
