@@ -303,3 +303,49 @@ async fn r7_anonymous_visitor_is_refused_every_staff_route_in_both_languages() {
         }
     }
 }
+
+#[tokio::test]
+async fn r7_console_forms_need_the_form_token_even_with_a_session() {
+    let c = super::start().await;
+    let mut cw = Client::new(c.addr);
+    cw.login("caseworker").await;
+    // A forged form: the session cookie is sent (SameSite aside) but the token is wrong.
+    cw.token = Some("0".repeat(32));
+    let person = c.records[0];
+    let r = cw
+        .post(&format!("/en/console/records/{person}/split"), &[])
+        .await;
+    assert_eq!(r.status, 403);
+    let r = cw
+        .post(
+            &format!("/en/console/review/{}/decide", c.reviews[0]),
+            &[("decision", "confirm")],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    assert!(
+        athar_store::Store::labels(c.store.as_ref())
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing decided"
+    );
+    // A cross-site post is refused before any handler runs (Fetch Metadata).
+    let mut x = Client::new(c.addr);
+    x.login("caseworker").await;
+    x.headers
+        .push(("Sec-Fetch-Site".into(), "cross-site".into()));
+    let r = x
+        .post(
+            &format!("/en/console/review/{}/decide", c.reviews[0]),
+            &[("decision", "confirm")],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    assert!(
+        athar_store::Store::labels(c.store.as_ref())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
