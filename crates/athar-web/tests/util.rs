@@ -147,10 +147,7 @@ fn parse(buf: &[u8]) -> Resp {
 
 fn dechunk(mut data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    loop {
-        let Some(eol) = data.windows(2).position(|w| w == b"\r\n") else {
-            break;
-        };
+    while let Some(eol) = data.windows(2).position(|w| w == b"\r\n") {
         let size =
             usize::from_str_radix(std::str::from_utf8(&data[..eol]).unwrap().trim(), 16).unwrap();
         if size == 0 {
@@ -220,10 +217,10 @@ impl Browser {
 
     fn remember(&mut self, resp: &Resp) {
         for (k, v) in &resp.headers {
-            if k == "set-cookie" {
-                if let Some(pair) = v.split(';').next() {
-                    self.cookie = Some(pair.to_string());
-                }
+            if k == "set-cookie"
+                && let Some(pair) = v.split(';').next()
+            {
+                self.cookie = Some(pair.to_string());
             }
         }
         let text = resp.text();

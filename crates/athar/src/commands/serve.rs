@@ -250,6 +250,9 @@ fn demo_password() -> String {
         .collect()
 }
 
+/// A demo staff account: login, role, password.
+type DemoAccount = (String, String, String);
+
 /// Removes the demo directory when dropped.
 struct DemoDir(PathBuf);
 
@@ -259,10 +262,7 @@ impl Drop for DemoDir {
     }
 }
 
-fn build_demo(
-    dir: &Path,
-    persons: usize,
-) -> anyhow::Result<(String, Vec<(String, String, String)>)> {
+fn build_demo(dir: &Path, persons: usize) -> anyhow::Result<(String, Vec<DemoAccount>)> {
     let data = dir.join("lists");
     let data_s = data.to_string_lossy().into_owned();
     let db = format!("sqlite://{}", dir.join("athar.db").display());
