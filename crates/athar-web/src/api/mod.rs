@@ -652,6 +652,24 @@ async fn export(
     caller.require(Scope::Export)?;
     let store = backend(&state)?;
     let contacts = sees_contacts(&caller);
+    if !matches!(p.format.as_str(), "csv" | "pfif") {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            Some(format!("unknown format {:?} (csv or pfif)", p.format)),
+        ));
+    }
+    // A bulk read of personal data: the audit row is written first, so no export leaves the
+    // store unrecorded (the export reads page by page; one transaction would hold the store).
+    store
+        .audit(
+            "export",
+            "store",
+            None,
+            &serde_json::json!({"format": p.format, "contacts": contacts}),
+            &caller.change(&state),
+        )
+        .await?;
     let (body, content_type) = match p.format.as_str() {
         "csv" => (
             export_csv(store.as_ref(), contacts).await?,
@@ -669,15 +687,6 @@ async fn export(
             ));
         }
     };
-    store
-        .audit(
-            "export",
-            "store",
-            None,
-            &serde_json::json!({"format": p.format}),
-            &caller.change(&state),
-        )
-        .await?;
     let mut r = body.into_response();
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));

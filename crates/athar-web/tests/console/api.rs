@@ -177,6 +177,17 @@ async fn r7_api_decision_merges_and_export_shows_it_body(c: Console) {
             .contains("xmlns:pfif=\"http://zesty.ca/pfif/1.4\"")
     );
     assert_eq!(pfif.text().matches("<pfif:person>").count(), 3);
+    let exports = c
+        .store
+        .search_audit(&AuditQuery {
+            action: Some("export".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(exports.len(), 2, "every export is audited");
+    assert!(exports.iter().all(|e| e.actor == "caseworker"));
 }
 
 async fn r7_api_import_is_idempotent_body(c: Console) {
