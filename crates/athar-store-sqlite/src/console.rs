@@ -734,7 +734,13 @@ impl ConsoleStore for SqliteStore {
         Ok(person)
     }
 
-    async fn search_records(&self, text: &str, n: usize) -> Result<Vec<RecordHit>> {
+    async fn search_records_audited(
+        &self,
+        text: &str,
+        n: usize,
+        change: &Change,
+    ) -> Result<Vec<RecordHit>> {
+        let mut tx = self.begin_write().await?;
         let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(
             "SELECT r.id, m.person_id, s.name, r.display_name
              FROM records r JOIN memberships m ON m.record_id = r.id JOIN sources s ON s.id = r.source_id
@@ -742,10 +748,10 @@ impl ConsoleStore for SqliteStore {
         )
         .bind(text.trim())
         .bind(limit(n))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await
         .map_err(db)?;
-        Ok(rows
+        let hits: Vec<RecordHit> = rows
             .into_iter()
             .map(|(record_id, person_id, source, display_name)| RecordHit {
                 record_id,
@@ -753,7 +759,18 @@ impl ConsoleStore for SqliteStore {
                 source,
                 display_name,
             })
-            .collect())
+            .collect();
+        audit_tx(
+            &mut tx,
+            "search_records",
+            "record",
+            None,
+            &json!({"query": text.trim(), "hits": hits.len()}),
+            change,
+        )
+        .await?;
+        tx.commit().await.map_err(db)?;
+        Ok(hits)
     }
 
     async fn reporter_contacts_audited(

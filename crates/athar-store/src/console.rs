@@ -358,8 +358,14 @@ pub trait ConsoleStore: Send + Sync {
     /// A person's details, writing a `read_person` audit event in the same transaction.
     async fn person_audited(&self, id: PersonId, change: &Change) -> Result<Option<PersonDetail>>;
 
-    /// Records whose display name contains `text` (case-insensitive), at most `limit`.
-    async fn search_records(&self, text: &str, limit: usize) -> Result<Vec<RecordHit>>;
+    /// Records whose display name contains `text` (case-insensitive), at most `limit`, writing a
+    /// `search_records` audit event (the query and the number of hits) in the same transaction.
+    async fn search_records_audited(
+        &self,
+        text: &str,
+        limit: usize,
+        change: &Change,
+    ) -> Result<Vec<RecordHit>>;
 
     /// Contacts left by reporters whose reports are now records of `person`, writing a
     /// `read_contact` audit event (with the reason in `change`) in the same transaction.

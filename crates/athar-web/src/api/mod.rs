@@ -254,6 +254,18 @@ async fn search(
         ));
     }
     let store = backend(&state)?;
+    // The search runs through the registry's matcher (several reads); its audit row is written
+    // before it, so no search leaves the store unrecorded.
+    store
+        .audit(
+            "search",
+            "person",
+            None,
+            &serde_json::json!({"name": p.name, "father": p.father, "mother": p.mother,
+                                "birth_year": p.birth_year}),
+            &caller.change(&state),
+        )
+        .await?;
     let model = ingest::load_model(store.as_ref()).await?;
     let q = ingest::Query {
         name: p.name,

@@ -77,7 +77,9 @@ pub async fn search(
 ) -> Result<Response, ConsoleError> {
     let text = q.q.trim().to_string();
     let hits = if text.chars().count() >= 2 {
-        backend(&state)?.search_records(&text, 100).await?
+        backend(&state)?
+            .search_records_audited(&text, 100, &f.staff()?.change(&state))
+            .await?
     } else {
         Vec::new()
     };

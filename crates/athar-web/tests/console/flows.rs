@@ -259,6 +259,15 @@ async fn r7_analyst_sees_no_contact_details_body(c: Console) {
         "but no contact details"
     );
     assert!(html.contains("withheld"));
+    let found = analyst.get("/en/console/persons?q=Samer").await.text();
+    assert!(found.contains("Samer"));
+    let searches = audit(&c, "search_records").await;
+    assert!(
+        searches
+            .iter()
+            .any(|e| e.actor == "analyst" && e.detail["query"] == "Samer"),
+        "searches are audited"
+    );
     let r = analyst
         .get(&format!("/en/console/persons/{family_person}/contacts"))
         .await;
@@ -482,7 +491,11 @@ async fn r7_import_in_the_browser_previews_then_imports_once_body(c: Console) {
         .await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert!(r.text().contains("<dd class=\"stored\">2</dd>"));
-    let hits = c.store.search_records("ماهر", 10).await.unwrap();
+    let hits = c
+        .store
+        .search_records_audited("ماهر", 10, &Change::new("t", now()))
+        .await
+        .unwrap();
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0].source, "hospital-list");
     // The same file again adds nothing.
@@ -503,7 +516,14 @@ async fn r7_import_in_the_browser_previews_then_imports_once_body(c: Console) {
         )
         .await;
     assert!(r.text().contains("imported before"));
-    assert_eq!(c.store.search_records("ماهر", 10).await.unwrap().len(), 1);
+    assert_eq!(
+        c.store
+            .search_records_audited("ماهر", 10, &Change::new("t", now()))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 async fn r7_retraining_uses_decisions_as_labels_and_rescores_the_queue_body(c: Console) {
