@@ -555,7 +555,46 @@ async fn r7_retraining_uses_decisions_as_labels_and_rescores_the_queue_body(c: C
     assert!(!audit(&c, "rescore_review").await.is_empty());
 }
 
+async fn r7_review_queue_filters_by_source_and_governorate_body(c: Console) {
+    let mut cw = Client::new(c.addr);
+    cw.login("caseworker").await;
+    let all = cw
+        .get("/en/console/review?source=family-reports")
+        .await
+        .text();
+    assert!(all.contains(&format!("data-review=\"{}\"", c.reviews[0])));
+    assert!(all.contains(&format!("data-review=\"{}\"", c.reviews[1])));
+    let none = cw
+        .get("/en/console/review?source=hospital-list")
+        .await
+        .text();
+    assert!(
+        !none.contains("data-review="),
+        "no pair has a record from that source"
+    );
+    let gov = cw.get("/en/console/review?governorate=Daraa").await.text();
+    assert!(
+        gov.contains(&format!("data-review=\"{}\"", c.reviews[0])),
+        "the family record is from Daraa"
+    );
+    let other = cw.get("/en/console/review?governorate=Homs").await.text();
+    assert!(!other.contains("data-review="));
+    let api = super::api(
+        c.addr,
+        "GET",
+        "/api/v1/reviews?source=hospital-list",
+        Some(
+            &c.token("caseworker", &[athar_store::console::Scope::Read])
+                .await,
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(api.text().trim(), "[]");
+}
+
 super::on_both_stores!(
+    r7_review_queue_filters_by_source_and_governorate => r7_review_queue_filters_by_source_and_governorate_body,
     r7_tips_inbox_triage_and_contact => r7_tips_inbox_triage_and_contact_body,
     r7_shared_determination_reaches_the_family_code => r7_shared_determination_reaches_the_family_code_body,
     r7_login_sets_a_strict_secure_session_cookie_and_rotates_the_id => r7_login_sets_a_strict_secure_session_cookie_and_rotates_the_id_body,

@@ -239,6 +239,7 @@ async fn serve(
                 (Field::FamilyName, "Al-Najjar"),
                 (Field::BirthYear, "1985"),
                 (Field::Residence, "Synthetic street 12"),
+                (Field::Governorate, "Daraa"),
             ],
             &[
                 ("first_name", "Samer"),
