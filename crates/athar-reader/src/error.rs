@@ -75,13 +75,15 @@ pub enum ReadError {
         name: String,
     },
     /// A `--map` option does not fit this file's header.
-    #[error("{name}: {source}")]
+    #[error("{name}: {source} (the columns are: {})", columns.join(", "))]
     Map {
         /// The file.
         name: String,
         /// What is wrong with the mapping.
         #[source]
         source: MapError,
+        /// The file's columns, to help pick the right one.
+        columns: Vec<String>,
     },
     /// The CSV parser failed at a line.
     #[error("{name}: line {line}: {message}")]

@@ -323,6 +323,7 @@ where
     let fields = opts.map.resolve(&header).map_err(|source| ReadError::Map {
         name: name.clone(),
         source,
+        columns: header.clone(),
     })?;
     if !unnamed.is_empty() {
         stats.fixed.push(format!(

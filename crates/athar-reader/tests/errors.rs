@@ -128,6 +128,7 @@ fn map_to_a_missing_column() {
     );
     assert_eq!(
         e.to_string(),
-        "list.csv: --map first_name=\"الاسم\": no column \"الاسم\" in the header"
+        "list.csv: --map first_name=\"الاسم\": no column \"الاسم\" in the header (the columns \
+         are: id, name)"
     );
 }
