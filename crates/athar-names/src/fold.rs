@@ -340,6 +340,49 @@ pub fn normalize(s: &str) -> String {
     if again == out { out } else { again }
 }
 
+/// Windows-1252 characters at bytes 0x80–0x9F (the rest of the byte range maps to U+0080–U+00FF).
+const CP1252_HIGH: [char; 32] = [
+    '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8D}', 'Ž', '\u{8F}',
+    '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9D}', 'ž', 'Ÿ',
+];
+
+fn cp1252_byte(c: char) -> Option<u8> {
+    let u = c as u32;
+    if u < 0x80 || (0xA0..=0xFF).contains(&u) {
+        return u8::try_from(u).ok();
+    }
+    CP1252_HIGH
+        .iter()
+        .position(|&x| x == c)
+        .and_then(|i| u8::try_from(0x80 + i).ok())
+}
+
+/// True when the text looks like UTF-8 Arabic read as Windows-1252 or Latin-1 (`Ù…Ø­Ù…Ø¯`):
+/// at least two lead characters Ø/Ù/Ú/Û each followed by a continuation character, and
+/// such pairs make up a large share of the letters (research note §1.1 step 1).
+pub fn looks_like_mojibake(s: &str) -> bool {
+    let chars: Vec<char> = s.chars().collect();
+    let pairs = chars
+        .windows(2)
+        .filter(|w| {
+            matches!(w[0], 'Ø' | 'Ù' | 'Ú' | 'Û')
+                && cp1252_byte(w[1]).is_some_and(|b| (0x80..=0xBF).contains(&b))
+        })
+        .count();
+    let letters = chars.iter().filter(|c| !c.is_whitespace()).count();
+    pairs >= 2 && pairs * 2 * 10 >= letters * 6
+}
+
+/// Repairs mojibake: the text re-encoded as Windows-1252 bytes and decoded as UTF-8. `None`
+/// when the text does not look like mojibake or does not decode.
+pub fn repair_mojibake(s: &str) -> Option<String> {
+    if !looks_like_mojibake(s) {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> = s.chars().map(cp1252_byte).collect();
+    String::from_utf8(bytes?).ok()
+}
+
 /// The normalized text and the script of a name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Normalized {
@@ -384,6 +427,16 @@ mod tests {
         assert_eq!(detect_script("Mhd"), Script::Latin);
         assert_eq!(detect_script("محمد Ali"), Script::Mixed);
         assert_eq!(detect_script("123"), Script::Other);
+    }
+
+    #[test]
+    fn r3_mojibake_detected_and_repaired() {
+        let bad = "Ù…Ø\u{AD}Ù…Ø¯ Ø¹Ù„ÙŠ";
+        assert!(looks_like_mojibake(bad));
+        assert_eq!(repair_mojibake(bad).as_deref(), Some("محمد علي"));
+        assert!(!looks_like_mojibake("Mohammed Ali"));
+        assert!(!looks_like_mojibake("Øystein Ødegaard"));
+        assert_eq!(repair_mojibake("محمد"), None);
     }
 
     #[test]

@@ -30,7 +30,10 @@ pub use compare::{
     AlignedPair, Level, NameMatch, Reason, Role, RoleComparison, RoleMatch, UnitMatch,
     class_distance, compare_names, compare_roles, compare_units,
 };
-pub use fold::{Normalized, Script, detect_script, match_key, normalize, normalize_with_script};
+pub use fold::{
+    Normalized, Script, detect_script, looks_like_mojibake, match_key, normalize,
+    normalize_with_script, repair_mojibake,
+};
 pub use freq::TermFrequencies;
 pub use name::{Name, RoleNames, analyze};
 pub use skeleton::{Key, Profile, Skeleton, VowelSig};

@@ -18,20 +18,26 @@ pub struct Name {
     pub units: Vec<Unit>,
     /// Titles and status words found before the name (الشهيد, Dr., Haj …).
     pub titles: Vec<String>,
+    /// The input looked like UTF-8 Arabic read as Windows-1252 (`Ù…Ø­Ù…Ø¯`); it was parsed
+    /// as repaired, and `raw` keeps what was given.
+    pub mojibake: bool,
 }
 
 impl Name {
     /// Parses a name. Never fails; an empty or letterless input gives no units.
     pub fn parse(s: &str) -> Name {
-        let normalized = normalize(s);
+        let repaired = crate::fold::repair_mojibake(s);
+        let text = repaired.as_deref().unwrap_or(s);
+        let normalized = normalize(text);
         let script = detect_script(&normalized);
-        let (units, titles) = build_units(s);
+        let (units, titles) = build_units(text);
         Name {
             raw: s.to_string(),
             normalized,
             script,
             units,
             titles,
+            mojibake: repaired.is_some(),
         }
     }
 

@@ -149,7 +149,10 @@ fn r3_positive_pairs() {
         let (a, b) = (Name::parse(&r[0]), Name::parse(&r[1]));
         let m = compare_names(&a, &b);
         if !m.same {
-            return Err(format!("{:?} / {:?} judged different: {}", r[0], r[1], m.reason));
+            return Err(format!(
+                "{:?} / {:?} judged different: {}",
+                r[0], r[1], m.reason
+            ));
         }
         Ok(())
     });

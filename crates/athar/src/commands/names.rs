@@ -118,6 +118,7 @@ fn name_json(n: &Name) -> Value {
         "normalized": n.normalized,
         "script": n.script.as_str(),
         "titles": n.titles,
+        "mojibake": n.mojibake,
         "units": n.units.iter().map(unit_json).collect::<Vec<_>>(),
     })
 }
