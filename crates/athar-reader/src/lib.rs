@@ -200,6 +200,8 @@ pub(crate) struct RawRow {
     pub(crate) line: u64,
     pub(crate) cells: Vec<String>,
     pub(crate) lossy: bool,
+    /// XLSX: which cells were numbers (empty for CSV).
+    pub(crate) numeric: Vec<bool>,
 }
 
 impl Rows {
@@ -582,11 +584,34 @@ impl ListReader {
             if raw.lossy {
                 self.stats.lossy.add(raw.line);
             }
+            // XLSX numbers in a date column without a date format are serial dates.
+            let is_1904 = match &self.source {
+                Rows::Xlsx(x) => x.is_1904,
+                Rows::Csv(_) => false,
+            };
+            let mut serials: Vec<(usize, String)> = Vec::new();
+            for (i, (c, v)) in self.columns.iter().zip(&cells).enumerate() {
+                if let Some(f) = c.field
+                    && f.kind() == FieldKind::Date
+                    && raw.numeric.get(i).copied().unwrap_or(false)
+                    && let Some(date) = xlsx::serial_date(v, is_1904)
+                {
+                    self.stats.serials.entry(f).or_default().add(raw.line);
+                    serials.push((i, date));
+                }
+            }
             let pairs = self
                 .columns
                 .iter()
                 .zip(&cells)
-                .filter_map(|(c, v)| c.field.map(|f| (f, v.as_str())));
+                .enumerate()
+                .filter_map(|(i, (c, v))| {
+                    let v = serials
+                        .iter()
+                        .find(|(at, _)| *at == i)
+                        .map_or(v.as_str(), |(_, d)| d.as_str());
+                    c.field.map(|f| (f, v))
+                });
             let (record, unparsed) = Record::from_pairs(pairs);
             for f in &unparsed {
                 self.stats.unparsed.entry(*f).or_default().add(raw.line);

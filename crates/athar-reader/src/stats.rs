@@ -47,6 +47,8 @@ pub(crate) struct Stats {
     pub(crate) unparsed: BTreeMap<Field, Lines>,
     /// Date values that parse only month first (`03/25/1985`), per field.
     pub(crate) month_first: BTreeMap<Field, Lines>,
+    /// XLSX numbers without a date format read as serial dates, per field.
+    pub(crate) serials: BTreeMap<Field, Lines>,
 }
 
 fn what_it_is_not(field: Field) -> &'static str {
@@ -92,6 +94,14 @@ impl Stats {
                 "{} rows hold bytes that are not valid {encoding}, replaced with U+FFFD: {}",
                 self.lossy.count,
                 self.lossy.describe(row_word)
+            ));
+        }
+        for (field, lines) in &self.serials {
+            out.push(format!(
+                "{field}: {} numbers without a date format were read as Excel serial dates \
+                 (the raw cell keeps the number): {}",
+                lines.count,
+                lines.describe(row_word)
             ));
         }
         for (field, lines) in &self.unparsed {

@@ -125,7 +125,12 @@ impl CsvRows {
                     if cells.len() == 1 && cells[0].is_empty() {
                         continue;
                     }
-                    return Ok(Some(RawRow { line, cells, lossy }));
+                    return Ok(Some(RawRow {
+                        line,
+                        cells,
+                        lossy,
+                        numeric: Vec::new(),
+                    }));
                 }
                 Err(err) => {
                     let line = self.reader.position().line();

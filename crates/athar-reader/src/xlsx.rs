@@ -32,6 +32,8 @@ pub(crate) struct XlsxRows {
     rx: Receiver<Msg>,
     name: String,
     finished: bool,
+    /// The workbook counts serial dates from 1904 (old Mac Excel), not 1900.
+    pub(crate) is_1904: bool,
 }
 
 /// Opens the workbook, picks the sheet (`sheet`, else the first visible worksheet) and starts
@@ -73,6 +75,7 @@ pub(crate) fn open(
             .map(|s| s.name.clone())
             .ok_or_else(|| broken("the workbook has no worksheet".to_owned()))?,
     };
+    let is_1904 = workbook.has_1904_epoch();
     let (tx, rx) = sync_channel(256);
     let worker_name = name.to_owned();
     let worker_sheet = chosen.clone();
@@ -88,6 +91,7 @@ pub(crate) fn open(
             rx,
             name: name.to_owned(),
             finished: false,
+            is_1904,
         },
         chosen,
     ))
@@ -133,21 +137,28 @@ fn work(mut workbook: Xlsx<Box<dyn ReadSeek>>, sheet: &str, name: &str, tx: &Syn
         }
     };
     let mut current: Option<u32> = None;
-    let mut row: Vec<(u32, String)> = Vec::new();
-    let flush = |current: Option<u32>, row: &mut Vec<(u32, String)>| -> bool {
+    let mut row: Vec<(u32, String, bool)> = Vec::new();
+    let flush = |current: Option<u32>, row: &mut Vec<(u32, String, bool)>| -> bool {
         let Some(r) = current else { return true };
         if row.is_empty() {
             return true;
         }
-        let width = row.iter().map(|(c, _)| *c as usize + 1).max().unwrap_or(0);
+        let width = row
+            .iter()
+            .map(|(c, _, _)| *c as usize + 1)
+            .max()
+            .unwrap_or(0);
         let mut out = vec![String::new(); width];
-        for (c, text) in row.drain(..) {
+        let mut numeric = vec![false; width];
+        for (c, text, number) in row.drain(..) {
             out[c as usize] = text;
+            numeric[c as usize] = number;
         }
         tx.send(Msg::Row(RawRow {
             line: u64::from(r) + 1,
             cells: out,
             lossy: false,
+            numeric,
         }))
         .is_ok()
     };
@@ -155,7 +166,9 @@ fn work(mut workbook: Xlsx<Box<dyn ReadSeek>>, sheet: &str, name: &str, tx: &Syn
         match cells.next_cell() {
             Ok(Some(cell)) => {
                 let (r, c) = cell.get_position();
-                let text = cell_text(cell.get_value());
+                let value = cell.get_value();
+                let number = matches!(value, DataRef::Int(_) | DataRef::Float(_));
+                let text = cell_text(value);
                 if text.is_empty() {
                     continue;
                 }
@@ -165,7 +178,7 @@ fn work(mut workbook: Xlsx<Box<dyn ReadSeek>>, sheet: &str, name: &str, tx: &Syn
                     }
                     current = Some(r);
                 }
-                row.push((c, text));
+                row.push((c, text, number));
             }
             Ok(None) => {
                 if flush(current, &mut row) {
@@ -194,6 +207,22 @@ fn number_text(f: f64) -> String {
     } else {
         f.to_string()
     }
+}
+
+/// The date an Excel serial number stands for, as `YYYY-MM-DD`: a whole number of days that is
+/// not itself a plausible year (1800–2100) and falls in 1910–2100 (smaller numbers in a date
+/// column are more likely something else than a date before 1910). `None` otherwise.
+pub(crate) fn serial_date(text: &str, is_1904: bool) -> Option<String> {
+    let n: u32 = text.parse().ok()?;
+    if (1800..=2100).contains(&n) || !(3_653..=73_415).contains(&n) {
+        return None;
+    }
+    let dt =
+        calamine::ExcelDateTime::new(f64::from(n), calamine::ExcelDateTimeType::DateTime, is_1904);
+    let (y, m, d, ..) = dt.to_ymd_hms_milli();
+    (1910..=2100)
+        .contains(&y)
+        .then(|| format!("{y:04}-{m:02}-{d:02}"))
 }
 
 /// The text of one cell.
@@ -242,6 +271,21 @@ mod tests {
         assert_eq!(date(45658.5), "2025-01-01 12:00:00");
         let d1904 = ExcelDateTime::new(29656.0, ExcelDateTimeType::DateTime, true);
         assert_eq!(cell_text(&DataRef::DateTime(d1904)), "1985-03-12");
+    }
+
+    #[test]
+    fn serial_numbers_in_general_format() {
+        assert_eq!(serial_date("31118", false).as_deref(), Some("1985-03-12"));
+        assert_eq!(serial_date("29656", true).as_deref(), Some("1985-03-12"));
+        assert_eq!(serial_date("1985", false), None, "a year, not a serial");
+        assert_eq!(serial_date("80000", false), None, "past 2100");
+        assert_eq!(serial_date("35.5", false), None);
+        assert_eq!(serial_date("0", false), None);
+        assert_eq!(
+            serial_date("150", false),
+            None,
+            "1900-05-29 is not believed"
+        );
     }
 
     #[test]

@@ -182,3 +182,40 @@ fn title_row_above_the_header() {
         ["title rows above the header skipped: rows 1"]
     );
 }
+
+#[test]
+fn serial_numbers_without_a_date_format_in_a_date_column() {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in ["id", "birth_date", "detention_date", "age"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    ws.write_number(1, 0, 1).unwrap();
+    ws.write_number(1, 1, fixtures::serial(1985, 3, 12))
+        .unwrap();
+    ws.write_number(1, 2, 2013).unwrap();
+    ws.write_number(1, 3, 40).unwrap();
+    ws.write_number(2, 0, 2).unwrap();
+    ws.write_string(2, 1, "31118").unwrap();
+    let (list, rows) = read(wb.save_to_buffer().unwrap(), &[], None);
+    // The raw cell keeps the number; the record reads the date.
+    assert_eq!(rows[0].values[1], "31118");
+    let r = &rows[0].record;
+    assert_eq!(r.canonical(Field::BirthDate).as_deref(), Some("1985-03-12"));
+    // A number that is a plausible year stays a year; a number in a non-date column a number.
+    assert_eq!(r.canonical(Field::DetentionDate).as_deref(), Some("2013"));
+    assert_eq!(r.age.as_ref().unwrap().value, Some(40));
+    // Text that looks like a serial is not a date.
+    assert_eq!(rows[1].unparsed, vec![Field::BirthDate]);
+    let w = list.warnings();
+    assert!(
+        w.iter().any(
+            |w| w.starts_with("birth_date: 1 numbers without a date format")
+                && w.ends_with("rows 2")
+        ),
+        "{w:?}"
+    );
+}
