@@ -17,7 +17,9 @@
 //!   mapped; empty cells past the header (trailing delimiters) are dropped silently. (XLSX
 //!   rows are padded to the header's width: a sheet does not store empty cells.)
 //! - empty rows (skipped), bytes that do not decode (replaced with U+FFFD);
-//! - per field, the values that did not parse (dates, years, ages, sex, numbers), kept raw.
+//! - per field, the values that did not parse (dates, years, ages, sex, numbers), kept raw; date
+//!   columns whose values only parse month first (MM/DD/YYYY); XLSX numbers without a date
+//!   format in a date column, read as Excel serial dates (the raw cell keeps the number).
 //!
 //! ```
 //! use athar_reader::{ReadOptions, open_bytes};
