@@ -91,8 +91,6 @@ impl std::fmt::Display for BadInput {
 
 impl std::error::Error for BadInput {}
 
-// Used by the command modules as they land; remove this allow once one does.
-#[allow(dead_code)]
 /// Wraps a message as bad input (exit code 2). The message names the file, line and field.
 pub fn bad_input(message: impl Into<String>) -> anyhow::Error {
     anyhow::Error::new(BadInput(message.into()))
@@ -101,9 +99,4 @@ pub fn bad_input(message: impl Into<String>) -> anyhow::Error {
 /// True when the error, or anything in its chain, is bad input.
 pub fn is_bad_input(err: &anyhow::Error) -> bool {
     err.chain().any(|e| e.is::<BadInput>())
-}
-
-/// A failure for a command that is not built yet (exit code 1).
-fn not_built(command: &str) -> anyhow::Error {
-    anyhow::anyhow!("`athar {command}` is not built yet")
 }
