@@ -14,8 +14,11 @@ DURATION=${ATHAR_BENCH_DURATION:-30s}
 OUT=bench/out/web-$PERSONS
 command -v wrk >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; }
 
-cargo build --release --bin athar
-ATHAR="$CARGO_TARGET_DIR/release/athar"
+# ATHAR_BIN: use an already built binary instead of building this tree.
+if [[ -z "${ATHAR_BIN:-}" ]]; then
+  cargo build --release --bin athar
+fi
+ATHAR=${ATHAR_BIN:-$CARGO_TARGET_DIR/release/athar}
 DB="sqlite://$OUT/athar.db"
 mkdir -p "$OUT"
 if [[ ! -f "$OUT/ready" ]]; then
