@@ -6,11 +6,11 @@
 #      the ~1M stored records: latency percentiles over 1,000 records from another generated set.
 #
 #   bench/store.sh [PERSONS] [POSTGRES_URL]
-#   PERSONS defaults to 620000 (about 1.0M records); POSTGRES_URL to none (SQLite only).
+#   PERSONS defaults to 630000 (about 1.01M records); POSTGRES_URL to none (SQLite only).
 # Results go to stdout; copy them into BENCHMARKS.md ("Store") with the date and machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PERSONS=${1:-620000}
+PERSONS=${1:-630000}
 PG_URL=${2:-}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/athar-target}
 cargo build --release --bin athar -p athar >/dev/null

@@ -15,22 +15,33 @@ use athar_store::{Change, SourceInfo};
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (url, list, n) = (&args[1], &args[2], args[3].parse::<usize>().expect("N"));
-    let store = athar_store_any::open(url, false).await.expect("open the store");
-    let (_, model) = ingest::load_model(&*store).await.unwrap().expect("a saved model");
+    let store = athar_store_any::open(url, false)
+        .await
+        .expect("open the store");
+    let (_, model) = ingest::load_model(&*store)
+        .await
+        .unwrap()
+        .expect("a saved model");
     let reader = athar_reader::open(list, &athar_reader::ReadOptions::default()).unwrap();
     let rows: Vec<Incoming> = reader
         .take(n)
         .map(|row| {
             let row = row.unwrap();
             Incoming {
-                raw: row.raw().map(|(k, v)| (k.into_owned(), v.to_owned())).collect(),
+                raw: row
+                    .raw()
+                    .map(|(k, v)| (k.into_owned(), v.to_owned()))
+                    .collect(),
                 line: Some(row.line),
                 record: row.record,
             }
         })
         .collect();
     let opts = MatchOptions::default();
-    let source = SourceInfo { name: "bench-portal".into(), ..SourceInfo::default() };
+    let source = SourceInfo {
+        name: "bench-portal".into(),
+        ..SourceInfo::default()
+    };
     let mut times = Vec::with_capacity(rows.len());
     let mut bands = std::collections::BTreeMap::new();
     for r in rows {

@@ -594,6 +594,19 @@ async fn candidates_by_key(s: &AnyStore) {
     // Key 2 has two records: over a cap of 1 it is skipped as too common.
     assert!(s.candidates(&[2], 1).await.unwrap().is_empty());
     assert!(s.candidates(&[], 10).await.unwrap().is_empty());
+    assert_eq!(
+        s.candidate_ids(&[3, 9, 77], 10).await.unwrap(),
+        vec![out.record_ids[1], out.record_ids[2]]
+    );
+    assert!(s.candidate_ids(&[2], 1).await.unwrap().is_empty());
+    let by_id = s
+        .records_by_ids(&[out.record_ids[2], 999_999, out.record_ids[0]])
+        .await
+        .unwrap();
+    assert_eq!(
+        by_id.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![out.record_ids[0], out.record_ids[2]]
+    );
 }
 
 async fn check_finds_tampering(s: &AnyStore) {

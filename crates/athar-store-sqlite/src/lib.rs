@@ -822,6 +822,40 @@ impl Store for SqliteStore {
         rows.iter().map(record_from_row).collect()
     }
 
+    async fn candidate_ids(&self, keys: &[i64], max_per_key: usize) -> Result<Vec<RecordId>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        sqlx::query_scalar(
+            "WITH k(key) AS (SELECT DISTINCT value FROM json_each(?1)),
+                  ok(key) AS (SELECT k.key FROM k WHERE (SELECT COUNT(*) FROM
+                      (SELECT 1 FROM blocking_keys b WHERE b.key = k.key LIMIT ?2 + 1)) <= ?2)
+             SELECT DISTINCT b.record_id FROM blocking_keys b JOIN ok ON b.key = ok.key
+             ORDER BY b.record_id",
+        )
+        .bind(serde_json::to_string(keys).map_err(corrupt)?)
+        .bind(i64::try_from(max_per_key).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)
+    }
+
+    async fn records_by_ids(&self, ids: &[RecordId]) -> Result<Vec<StoredRecord>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {RECORD_COLUMNS} FROM records r JOIN memberships m ON m.record_id = r.id
+             JOIN sources s ON s.id = r.source_id WHERE r.id IN (SELECT value FROM json_each(?1)) ORDER BY r.id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(serde_json::to_string(ids).map_err(corrupt)?)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.iter().map(record_from_row).collect()
+    }
+
     async fn record(&self, id: RecordId) -> Result<Option<StoredRecord>> {
         let sql = format!(
             "SELECT {RECORD_COLUMNS} FROM records r JOIN memberships m ON m.record_id = r.id

@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 use athar_linkage::{Band, LinkOptions, LinkRecord, Model, Progress};
 use athar_record::{Field, Record};
 use chrono::{DateTime, Datelike, Utc};
+use rayon::prelude::*;
 
 use crate::{
     Change, FileInfo, NewRecord, NewReview, PersonId, PersonRef, Placement, RecordId, RecordRef,
@@ -200,17 +201,22 @@ pub fn plan_import(
     progress: &dyn Progress,
 ) -> Result<ImportPlan> {
     let n_new = incoming.len();
-    let mut link_records: Vec<LinkRecord> = Vec::with_capacity(n_new + existing.len());
-    for (i, inc) in incoming.iter().enumerate() {
-        link_records.push(link_record(&inc.record, format!("n{i}"), &source.name, at));
-    }
-    let mut records = Vec::with_capacity(n_new);
-    for (inc, lr) in incoming.iter().zip(&link_records) {
-        records.push(new_record(inc, lr)?);
-    }
-    for r in existing {
-        link_records.push(stored_link_record(r)?);
-    }
+    let prepared: Vec<(LinkRecord, NewRecord)> = incoming
+        .par_iter()
+        .enumerate()
+        .map(|(i, inc)| {
+            let lr = link_record(&inc.record, format!("n{i}"), &source.name, at);
+            let nr = new_record(inc, &lr)?;
+            Ok((lr, nr))
+        })
+        .collect::<Result<_>>()?;
+    let (mut link_records, records): (Vec<LinkRecord>, Vec<NewRecord>) =
+        prepared.into_iter().unzip();
+    let stored: Vec<LinkRecord> = existing
+        .par_iter()
+        .map(stored_link_record)
+        .collect::<Result<_>>()?;
+    link_records.extend(stored);
     let mut link_opts = opts.link.clone();
     if let Some(m) = model {
         link_opts.threshold = m.threshold;
@@ -415,8 +421,8 @@ pub async fn import<S: Store + ?Sized>(
     let model = load_model(store).await?;
     let existing = if model.is_some() || store.counts().await?.records > 0 {
         let mut keys: Vec<i64> = incoming
-            .iter()
-            .flat_map(|inc| {
+            .par_iter()
+            .flat_map_iter(|inc| {
                 keys_of(&link_record(
                     &inc.record,
                     String::new(),
@@ -430,12 +436,17 @@ pub async fn import<S: Store + ?Sized>(
         let cap = model
             .as_ref()
             .map_or(opts.link.block_cap, |(_, m)| m.block_cap());
-        let mut found = Vec::new();
+        // Ids first (a record shares keys across chunks), then each record once.
+        let mut ids: Vec<RecordId> = Vec::new();
         for chunk in keys.chunks(20_000) {
-            found.extend(store.candidates(chunk, cap).await?);
+            ids.extend(store.candidate_ids(chunk, cap).await?);
         }
-        found.sort_by_key(|r| r.id);
-        found.dedup_by_key(|r| r.id);
+        ids.sort_unstable();
+        ids.dedup();
+        let mut found = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(10_000) {
+            found.extend(store.records_by_ids(chunk).await?);
+        }
         found
     } else {
         Vec::new()

@@ -85,6 +85,13 @@ pub trait Store: Send + Sync {
     /// Keys whose posting list is longer than `max_per_key` are skipped (too common to block on).
     async fn candidates(&self, keys: &[i64], max_per_key: usize) -> Result<Vec<StoredRecord>>;
 
+    /// The ids of the records sharing at least one blocking key with `keys` (same rule as
+    /// [`Store::candidates`]), without loading them: a large import collects ids first.
+    async fn candidate_ids(&self, keys: &[i64], max_per_key: usize) -> Result<Vec<RecordId>>;
+
+    /// The records with these ids (those that exist), in id order, with their current person.
+    async fn records_by_ids(&self, ids: &[RecordId]) -> Result<Vec<StoredRecord>>;
+
     /// One record.
     async fn record(&self, id: RecordId) -> Result<Option<StoredRecord>>;
 
