@@ -396,11 +396,20 @@ pub async fn check_portal_store(store: &dyn PortalStore) -> Result<(), String> {
     let t1 = store.add_tip(&tip).await.map_err(err)?;
     let t2 = store.add_tip(&tip).await.map_err(err)?;
     ensure(t2 > t1, "tip ids increase")?;
-    ensure(store.name_index_position().await.map_err(err)? == 0, "the name index starts at 0")?;
+    ensure(
+        store.name_index_position().await.map_err(err)? == 0,
+        "the name index starts at 0",
+    )?;
     store.index_names(&[], 7).await.map_err(err)?;
     store.index_names(&[], 3).await.map_err(err)?;
-    ensure(store.name_index_position().await.map_err(err)? == 7, "the position only grows")?;
-    ensure(store.name_candidates(42, 10).await.map_err(err)?.is_empty(), "no candidates")?;
+    ensure(
+        store.name_index_position().await.map_err(err)? == 7,
+        "the position only grows",
+    )?;
+    ensure(
+        store.name_candidates(42, 10).await.map_err(err)?.is_empty(),
+        "no candidates",
+    )?;
     for outcome in ["refused", "no_record", "possible_match"] {
         let entry = SearchLogEntry {
             at_unix: 1_800_000_300,
