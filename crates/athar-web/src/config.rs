@@ -87,8 +87,10 @@ pub struct WebConfig {
     pub general_limit: Limit,
     /// Searches and follow-up code look-ups (form submissions), per client.
     pub strict_limit: Limit,
-    /// Largest request body accepted, in bytes.
+    /// Largest request body accepted, in bytes (every route but list uploads).
     pub body_limit: usize,
+    /// Largest list upload accepted, in bytes: the console's import pages and the API's import.
+    pub upload_limit: usize,
     /// Mark cookies `Secure` (set when served over HTTPS).
     pub secure_cookies: bool,
     /// How the public reaches the organization, shown after a possible match.
@@ -108,6 +110,7 @@ impl Default for WebConfig {
                 burst: 10,
             },
             body_limit: 16 * 1024,
+            upload_limit: 64 * 1024 * 1024,
             secure_cookies: false,
             organization_contact: "Athar demo office — +000 000 0000 — contact@example.org"
                 .to_string(),

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::Request;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -16,8 +16,6 @@ use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::csrf::CsrfLayer;
-use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::TimeoutLayer;
 
 use crate::error::WebError;
 use crate::i18n::Lang;
@@ -78,12 +76,15 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { WebError::NotFound })
         .method_not_allowed_fallback(|| async { WebError::MethodNotAllowed })
         .layer(crate::limiter!(keys, config.general_limit, Vec::new()))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(15),
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            request_limits,
         ))
-        .layer(RequestBodyLimitLayer::new(config.body_limit))
-        .layer(axum::extract::DefaultBodyLimit::max(config.body_limit))
+        // The real per-request limit is `request_limits`; this only lifts axum's own default
+        // (2 MB) for the extractors of list uploads.
+        .layer(axum::extract::DefaultBodyLimit::max(
+            config.body_limit.max(config.upload_limit),
+        ))
         .layer(CsrfLayer::new())
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -99,6 +100,55 @@ pub fn router(state: AppState) -> Router {
             security::security_headers,
         ))
         .with_state(state)
+}
+
+/// True for the routes that take a whole list as their body: the console's import pages and the
+/// API's import. Only these get [`crate::WebConfig::upload_limit`] and [`UPLOAD_TIMEOUT`].
+fn is_upload(path: &str) -> bool {
+    if path == "/api/v1/import" {
+        return true;
+    }
+    let mut parts = path.trim_start_matches('/').splitn(4, '/');
+    let (_lang, console, import) = (parts.next(), parts.next(), parts.next());
+    console == Some("console") && import == Some("import")
+}
+
+/// How long an ordinary request may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long a list upload (parse, match, store) may take.
+const UPLOAD_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// Middleware: the request body limit and the time limit, both larger only for list uploads.
+/// A declared length over the limit is refused before the body is read; a body that turns out
+/// longer is cut off by `Limited`, which the extractors report as 413.
+async fn request_limits(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let upload = is_upload(req.uri().path());
+    let (limit, timeout) = if upload {
+        (state.config.upload_limit, UPLOAD_TIMEOUT)
+    } else {
+        (state.config.body_limit, REQUEST_TIMEOUT)
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return WebError::TooLarge.into_response();
+    }
+    let (parts, body) = req.into_parts();
+    let req = Request::from_parts(
+        parts,
+        axum::body::Body::new(http_body_util::Limited::new(body, limit)),
+    );
+    match tokio::time::timeout(timeout, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => WebError::Timeout.into_response(),
+    }
 }
 
 /// `GET /static/site.css`.
@@ -152,4 +202,32 @@ pub async fn serve_with_listener(
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_upload;
+
+    #[test]
+    fn only_list_uploads_get_the_upload_limit() {
+        for path in [
+            "/api/v1/import",
+            "/ar/console/import",
+            "/en/console/import",
+            "/en/console/import/confirm",
+        ] {
+            assert!(is_upload(path), "{path} is an upload");
+        }
+        for path in [
+            "/en/tip",
+            "/ar/report",
+            "/en/console/imports",
+            "/en/console/persons/1",
+            "/api/v1/import/x/y/../../../tip",
+            "/api/v1/persons",
+            "/",
+        ] {
+            assert!(!is_upload(path), "{path} is not an upload");
+        }
+    }
 }

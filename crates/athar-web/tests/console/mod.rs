@@ -265,7 +265,6 @@ async fn serve(
     let fake = Arc::new(MemoryPortal::default());
     let clock = Arc::new(FixedClock(now()));
     let config = WebConfig {
-        body_limit: 4 * 1024 * 1024,
         general_limit: Limit {
             period: std::time::Duration::from_millis(1),
             burst: 100_000,
