@@ -1641,6 +1641,12 @@ impl Store for PgStore {
             })
         };
         // PostgreSQL enforces foreign keys and checks its pages itself; the rules below are ours.
+        // Fresh statistics first: after a bulk import the planner would otherwise pick nested
+        // loops for the replay comparison.
+        sqlx::query("ANALYZE records, memberships, link_moves, link_events, imports")
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
         for (code, sql, what) in CHECKS {
             let ids: Vec<i64> = sqlx::query_scalar(*sql)
                 .fetch_all(&self.pool)
