@@ -238,57 +238,37 @@ fn place_key(text: &str) -> Option<PlaceKey> {
 impl Prepared {
     /// Prepares one record.
     pub fn new(r: &LinkRecord) -> Prepared {
+        Prepared::with_names(r, &names::parse)
+    }
+
+    /// Prepares one record, reading each name through `parse` (a batch passes a cache of the
+    /// distinct names, parsed once).
+    pub fn with_names(r: &LinkRecord, parse: &dyn Fn(&str) -> NameField) -> Prepared {
         let mut roles: [NameField; 6] = [
-            names::parse(&r.first_name),
-            names::parse(&r.father_name),
-            names::parse(&r.grandfather_name),
-            names::parse(&r.family_name),
-            names::parse(&r.mother_name),
-            names::parse(&r.mother_family_name),
+            parse(&r.first_name),
+            parse(&r.father_name),
+            parse(&r.grandfather_name),
+            parse(&r.family_name),
+            parse(&r.mother_name),
+            parse(&r.mother_family_name),
         ];
         // "FAMILY, Given Father" (a Latin list habit): the part before the comma goes last
         let full = match r.full_name.split_once(',') {
-            Some((fam, rest)) if !rest.trim().is_empty() => names::parse(&format!("{rest} {fam}")),
-            _ => names::parse(&r.full_name),
+            Some((fam, rest)) if !rest.trim().is_empty() => parse(&format!("{rest} {fam}")),
+            _ => parse(&r.full_name),
         };
         if roles[0].is_empty() && roles[1].is_empty() && roles[3].is_empty() && !full.is_empty() {
             // Syrian order: given, father, [grandfather], family.
-            let u = &full.units;
-            let one = |i: usize| NameField::from_units(vec![u[i].clone()]);
-            match u.len() {
-                1 => roles[0] = one(0),
-                2 => {
-                    roles[0] = one(0);
-                    roles[3] = one(1);
-                }
-                3 => {
-                    roles[0] = one(0);
-                    roles[1] = one(1);
-                    roles[3] = one(2);
-                }
-                n => {
-                    roles[0] = one(0);
-                    roles[1] = one(1);
-                    roles[2] = one(2);
-                    roles[3] = NameField::from_units(u[3..n].to_vec());
-                }
-            }
+            let [g, f, gf, fam] = full.syrian_roles();
+            roles[0] = g;
+            roles[1] = f;
+            roles[2] = gf;
+            roles[3] = fam;
         }
         let from_full = !roles[0].is_empty() && r.first_name.trim().is_empty();
         let rotated = if from_full && full.units.len() >= 2 {
             // family first: "Yabroudi Abdullah Muhammad"
-            let u = &full.units;
-            let one = |i: usize| NameField::from_units(vec![u[i].clone()]);
-            let mut alt: [NameField; 4] = Default::default();
-            alt[3] = one(0);
-            alt[0] = one(1);
-            if u.len() >= 3 {
-                alt[1] = one(2);
-            }
-            if u.len() >= 4 {
-                alt[2] = one(3);
-            }
-            Some(Box::new(alt))
+            Some(Box::new(full.family_first_roles()))
         } else if !roles[0].is_empty() && !roles[3].is_empty() {
             Some(Box::new([
                 roles[3].clone(),
@@ -299,7 +279,7 @@ impl Prepared {
         } else {
             None
         };
-        let alias = names::parse(&r.alias);
+        let alias = parse(&r.alias);
         let mut unit_set: Vec<u64> = roles[..4]
             .iter()
             .chain([&full, &alias])
@@ -453,6 +433,26 @@ fn nameset_level(a: &[u64], b: &[u64]) -> u8 {
     }
 }
 
+/// The record's name units (sorted, unique, at most `out.len()`) less those of the roles of
+/// `reading` (its first four roles, as compared) that agree in `g` (levels exact, skeleton,
+/// close); returns how many were written.
+fn leftover_units(p: &Prepared, reading: &[NameField], g: &Gamma, out: &mut [u64]) -> usize {
+    let matched = |u: u64| {
+        (0..4).any(|r| (1..=3).contains(&g[r]) && reading[r].units.iter().any(|x| x.skel == u))
+    };
+    let mut n = 0;
+    for &u in &p.unit_set {
+        if n == out.len() {
+            break;
+        }
+        if !matched(u) {
+            out[n] = u;
+            n += 1;
+        }
+    }
+    n
+}
+
 fn place_level(a: &Option<PlaceKey>, b: &Option<PlaceKey>) -> u8 {
     let (Some(x), Some(y)) = (a, b) else { return 0 };
     if x == y {
@@ -474,6 +474,8 @@ pub fn compare(a: &Prepared, b: &Prepared) -> Gamma {
     for r in 0..6 {
         g[r] = name_level(&a.roles[r], &b.roles[r]);
     }
+    // the readings of the first four roles the levels refer to
+    let (mut read_a, mut read_b): (&[NameField], &[NameField]) = (&a.roles[..4], &b.roles[..4]);
     if g[0] == 5 || g[3] == 5 {
         // parts may sit in the wrong fields: take the reading under which more parts agree
         let quality = |l: &[u8]| {
@@ -501,13 +503,20 @@ pub fn compare(a: &Prepared, b: &Prepared) -> Gamma {
             if q > best + 2 {
                 best = q;
                 g[..4].copy_from_slice(&alt);
+                (read_a, read_b) = (ra, rb);
             }
         }
     }
     // The unit set only speaks when the role-aligned comparison found a disagreement (parts in
     // the wrong fields); otherwise it would count the same evidence twice.
     if g[0] >= 4 || g[1] >= 4 || g[3] >= 4 || g[0] == 0 || g[3] == 0 {
-        g[6] = nameset_level(&a.unit_set, &b.unit_set);
+        // ... and only over the units the agreeing roles did not already account for:
+        // given and father agreeing with the family missing on one side is not also "all
+        // units shared"
+        let (mut la, mut lb) = ([0u64; 24], [0u64; 24]);
+        let na = leftover_units(a, read_a, &g, &mut la);
+        let nb = leftover_units(b, read_b, &g, &mut lb);
+        g[6] = nameset_level(&la[..na], &lb[..nb]);
     }
     g[7] = birth_level(&a.birth, &b.birth);
     g[8] = eq_level(&a.sex, &b.sex);
@@ -684,6 +693,50 @@ mod level_tests {
         });
         let g = compare(&a, &b);
         assert!(g[0] <= 3 && g[3] <= 3 && g[0] > 0, "{g:?}");
+    }
+
+    #[test]
+    fn the_name_set_does_not_count_agreeing_roles_twice() {
+        let a = Prepared::new(&LinkRecord {
+            first_name: "Omar".into(),
+            father_name: "Khaled".into(),
+            ..LinkRecord::default()
+        });
+        let b = Prepared::new(&LinkRecord {
+            first_name: "عمر".into(),
+            father_name: "خالد".into(),
+            family_name: "حداد".into(),
+            ..LinkRecord::default()
+        });
+        let g = compare(&a, &b);
+        assert_eq!((g[0], g[1], g[3]), (2, 2, 0), "{g:?}");
+        assert_eq!(
+            g[6], 0,
+            "nothing left over on one side: the name set is neutral"
+        );
+        // father different, given and family agreeing: the set compares the fathers only
+        let c = Prepared::new(&LinkRecord {
+            first_name: "Omar".into(),
+            father_name: "Samir".into(),
+            family_name: "Haddad".into(),
+            ..LinkRecord::default()
+        });
+        let g = compare(&c, &b);
+        assert_eq!((g[0], g[1], g[3]), (2, 5, 2), "{g:?}");
+        assert_eq!(g[6], 4, "{g:?}");
+        // parts in the wrong fields still meet in the set
+        let d = Prepared::new(&LinkRecord {
+            first_name: "Haddad".into(),
+            father_name: "Samir".into(),
+            grandfather_name: "Omar".into(),
+            ..LinkRecord::default()
+        });
+        let g = compare(&c, &d);
+        assert_eq!(&g[..4], &[1, 1, 0, 0], "read family first: {g:?}");
+        assert_eq!(
+            g[6], 3,
+            "Omar, the grandfather of one and the given name of the other"
+        );
     }
 
     #[test]

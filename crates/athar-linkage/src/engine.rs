@@ -23,6 +23,7 @@ use crate::blocking::{self, BlockKey, BlockingReport, PairCode};
 use crate::cluster::{self, ClusterOptions};
 use crate::compare::{self, FIELDS, Field, NF, Prepared};
 use crate::model::{self, Compiled, EmOptions, Obs, TF_FIELDS, Unsupervised};
+use crate::names::{self, FxMap, NameField};
 use crate::record::LinkRecord;
 use crate::supervised::{self, Gbt, GbtOptions};
 
@@ -46,7 +47,9 @@ pub enum LinkError {
 }
 
 /// The model format version written by [`Model::to_json`].
-pub const MODEL_VERSION: u32 = 1;
+/// Version 2: name levels and term frequencies through `athar-names` (version-1 models keyed
+/// frequencies by skeleton and cannot be read).
+pub const MODEL_VERSION: u32 = 2;
 
 /// How sure the engine is about a pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -91,7 +94,7 @@ impl TermFrequencies {
             let mut c: HashMap<u64, u32> = HashMap::new();
             for p in prepared {
                 if !p.roles[*role].is_empty() {
-                    *c.entry(p.roles[*role].skel_key()).or_default() += 1;
+                    *c.entry(p.roles[*role].term_key()).or_default() += 1;
                 }
             }
             let total: u64 = c.values().map(|&v| u64::from(v)).sum();
@@ -116,7 +119,7 @@ impl TermFrequencies {
                 continue;
             }
             let n = self.counts[k]
-                .get(&p.roles[*role].skel_key())
+                .get(&p.roles[*role].term_key())
                 .copied()
                 .unwrap_or(1);
             let freq = f64::from(n) / self.totals[k] as f64;
@@ -325,6 +328,19 @@ impl Model {
 
     /// Reads a model written by [`Model::to_json`].
     pub fn from_json(s: &str) -> Result<Model, LinkError> {
+        // the version first, so that a model of another version gets a clear error rather than
+        // whatever its fields would make of this version's reader
+        #[derive(Deserialize)]
+        struct Version {
+            version: u32,
+        }
+        let v: Version = serde_json::from_str(s)?;
+        if v.version != MODEL_VERSION {
+            return Err(LinkError::ModelVersion {
+                found: v.version,
+                expected: MODEL_VERSION,
+            });
+        }
         let mut m: Model = serde_json::from_str(s)?;
         if m.version != MODEL_VERSION {
             return Err(LinkError::ModelVersion {
@@ -488,6 +504,90 @@ fn random_pairs(n: usize, count: usize, rng: &mut impl Rng) -> Vec<(u32, u32)> {
         .collect()
 }
 
+/// All pairs over blocked pairs, globally and per stratum (see [`model::PairWeights`]):
+/// `sample` is an evenly spread sample of the `blocked` candidate pairs.
+fn pair_weights(prepared: &[Prepared], sample: &[Obs], blocked: usize) -> model::PairWeights {
+    let mut cells: FxMap<(compare::NameScript, u16), f64> = FxMap::default();
+    for p in prepared {
+        *cells.entry((p.script, p.source_idx)).or_default() += 1.0;
+    }
+    let mut cells: Vec<((compare::NameScript, u16), f64)> = cells.into_iter().collect();
+    cells.sort_by_key(|((s, x), _)| (*s as u8, *x));
+    let mut all: FxMap<usize, f64> = FxMap::default();
+    for (i, &((sa, xa), na)) in cells.iter().enumerate() {
+        for &((sb, xb), nb) in &cells[i..] {
+            let pairs = if (sa, xa) == (sb, xb) {
+                na * (na - 1.0) / 2.0
+            } else {
+                na * nb
+            };
+            if let Some(s) = model::stratum_of(sa, xa, sb, xb) {
+                *all.entry(s).or_default() += pairs;
+            }
+        }
+    }
+    let n = prepared.len() as f64;
+    let total = (n * (n - 1.0) / 2.0).max(1.0);
+    let blocked = (blocked as f64).max(1.0);
+    let scale = blocked / sample.len().max(1) as f64;
+    let mut seen: FxMap<usize, f64> = FxMap::default();
+    for o in sample {
+        if let Some(s) = o.stratum {
+            *seen.entry(s).or_default() += 1.0;
+        }
+    }
+    let global = total / blocked;
+    let mut strata: Vec<(usize, f64)> = all
+        .into_iter()
+        .filter_map(|(s, a)| {
+            // too few blocked pairs to say: the global ratio
+            let b = seen.get(&s).copied().unwrap_or(0.0);
+            (b >= 20.0).then(|| (s, (a / (b * scale)).max(1e-6)))
+        })
+        .collect();
+    strata.sort_by_key(|(s, _)| *s);
+    model::PairWeights { global, strata }
+}
+
+/// Prepares every record, parsing each distinct name string once (in parallel) and sharing the
+/// parsed fields between the records that carry them.
+pub fn prepare_all(records: &[LinkRecord], progress: &dyn Progress) -> Vec<Prepared> {
+    let mut index: FxMap<&str, u32> = FxMap::default();
+    let mut distinct: Vec<&str> = Vec::new();
+    for r in records {
+        for s in [
+            &r.first_name,
+            &r.father_name,
+            &r.grandfather_name,
+            &r.family_name,
+            &r.mother_name,
+            &r.mother_family_name,
+            &r.full_name,
+            &r.alias,
+        ] {
+            if !s.is_empty() {
+                index.entry(s.as_str()).or_insert_with(|| {
+                    distinct.push(s.as_str());
+                    (distinct.len() - 1) as u32
+                });
+            }
+        }
+    }
+    let parsed: Vec<NameField> = distinct.par_iter().map(|s| names::parse(s)).collect();
+    let lookup = |s: &str| match index.get(s) {
+        Some(&i) => parsed[i as usize].clone(),
+        None => names::parse(s),
+    };
+    records
+        .par_iter()
+        .map(|r| {
+            let p = Prepared::with_names(r, &lookup);
+            progress.advance(1);
+            p
+        })
+        .collect()
+}
+
 /// Links a whole list: prepares, blocks, fits the unsupervised model, learns from `labels`
 /// when there are any, scores every candidate pair, clusters, and suggests pairs to label.
 pub fn link(
@@ -507,14 +607,7 @@ pub fn link(
     }
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(opts.seed);
     progress.stage("preparing", n as u64);
-    let mut prepared: Vec<Prepared> = records
-        .par_iter()
-        .map(|r| {
-            let p = Prepared::new(r);
-            progress.advance(1);
-            p
-        })
-        .collect();
+    let mut prepared = prepare_all(records, progress);
     let mut sources: Vec<String> = Vec::new();
     for p in &prepared {
         if sources.len() < model::MAX_SOURCES && !sources.contains(&p.source) {
@@ -566,7 +659,13 @@ pub fn link(
         .par_iter()
         .map(|&(i, j)| Model::observe(&prepared[i as usize], &prepared[j as usize]))
         .collect();
-    m.unsupervised = model::fit(&blocked_obs, &rand_obs, EmOptions::default());
+    let weights = pair_weights(&prepared, &blocked_obs, pairs.len());
+    m.unsupervised = model::fit_weighted(
+        &blocked_obs,
+        &rand_obs,
+        Some(&weights),
+        EmOptions::default(),
+    );
     m.compiled = Some(m.unsupervised.compile());
     drop(blocked_obs);
     progress.advance(1);
@@ -628,6 +727,7 @@ pub fn link(
         .map_or(0, |x| u64::from(x) + 1);
 
     let suggestions = if opts.suggest > 0 {
+        progress.stage("suggesting", 1);
         suggest(&m, &prepared, &scored, &clusters, labels, opts.suggest)
     } else {
         Vec::new()
@@ -871,6 +971,26 @@ mod tests {
             assert_eq!(x.band, y.band);
         }
         assert!(Model::from_json("{}").is_err());
+    }
+
+    #[test]
+    fn a_model_of_another_version_is_refused_clearly() {
+        let recs = sample();
+        let out = link(&recs, &[], &LinkOptions::default(), &NoProgress).unwrap();
+        let json = out.model.to_json();
+        assert!(json.starts_with(&format!("{{\"version\":{MODEL_VERSION},")));
+        let old = json.replacen(&format!("\"version\":{MODEL_VERSION}"), "\"version\":1", 1);
+        assert!(matches!(
+            Model::from_json(&old),
+            Err(LinkError::ModelVersion {
+                found: 1,
+                expected: MODEL_VERSION
+            })
+        ));
+        // a version-1 model's own shape (frequencies keyed differently) gets the same error
+        let v1 = r#"{"version":1,"sources":["a"],"tf":{"counts":[{},{},{},{}]},"threshold":0.5}"#;
+        let err = Model::from_json(v1).unwrap_err().to_string();
+        assert!(err.contains("model version 1 is not supported"), "{err}");
     }
 
     #[test]

@@ -86,13 +86,23 @@ pub const MAX_SOURCES: usize = 16;
 
 /// The stratum index of a pair of prepared records, `None` when a source is unknown.
 pub fn stratum(a: &Prepared, b: &Prepared) -> Option<usize> {
-    let (sa, sb) = (a.source_idx as usize, b.source_idx as usize);
+    stratum_of(a.script, a.source_idx, b.script, b.source_idx)
+}
+
+/// The stratum index of a pair of records of these scripts and source indices.
+pub fn stratum_of(
+    script_a: NameScript,
+    source_a: u16,
+    script_b: NameScript,
+    source_b: u16,
+) -> Option<usize> {
+    let (sa, sb) = (source_a as usize, source_b as usize);
     if sa >= MAX_SOURCES || sb >= MAX_SOURCES {
         return None;
     }
     let (x, y) = (sa.min(sb), sa.max(sb));
     let src = x * MAX_SOURCES + y;
-    Some(script_pair(a.script, b.script) * MAX_SOURCES * MAX_SOURCES + src)
+    Some(script_pair(script_a, script_b) * MAX_SOURCES * MAX_SOURCES + src)
 }
 
 /// Number of strata.
@@ -527,11 +537,46 @@ pub fn estimate_u(random: &[Obs], smoothing: f64) -> (Dist, Vec<(usize, Dist)>) 
     (global, per)
 }
 
+/// How many more pairs there are than blocked pairs, per stratum: the weight of the unrelated
+/// class. Two records agreeing on names by chance are unlikely for one pair, but a list of n
+/// records has n²/2 pairs: the chance that a blocked pair agreeing on common names is the same
+/// person falls as the list grows, and this weight (all pairs of the stratum over its blocked
+/// pairs) is what carries the list size into the model.
+#[derive(Debug, Clone, Default)]
+pub struct PairWeights {
+    /// All pairs over blocked pairs, every stratum together.
+    pub global: f64,
+    /// The same per stratum.
+    pub strata: Vec<(usize, f64)>,
+}
+
+impl PairWeights {
+    fn of(&self, s: usize) -> f64 {
+        self.strata
+            .iter()
+            .find(|(k, _)| *k == s)
+            .map_or(self.global, |(_, w)| *w)
+    }
+}
+
+/// Fits the model without labels (see [`fit_weighted`]), the unrelated class's prior estimated
+/// by EM like the others'.
+pub fn fit(blocked: &[Obs], random: &[Obs], opts: EmOptions) -> Unsupervised {
+    fit_weighted(blocked, random, None, opts)
+}
+
 /// Fits the model without labels: U from random pairs (fixed, per stratum), the other classes
 /// and the priors by EM over blocked pairs — M and S as MAP estimates anchored to their
 /// starting shapes, cousins and namesakes freely — stratified by script pair × source pair
-/// with smoothing toward the global parameters.
-pub fn fit(blocked: &[Obs], random: &[Obs], opts: EmOptions) -> Unsupervised {
+/// with smoothing toward the global parameters. With `weights`, the unrelated class is not a
+/// share of the blocked pairs but all pairs of the stratum ([`PairWeights`]), fixed: its prior
+/// weight is that ratio, and EM fits the shares of the other classes.
+pub fn fit_weighted(
+    blocked: &[Obs],
+    random: &[Obs],
+    weights: Option<&PairWeights>,
+    opts: EmOptions,
+) -> Unsupervised {
     use rayon::prelude::*;
     let (u_global, u_strata) = estimate_u(random, opts.smoothing);
     let u_of = |s: usize| {
@@ -549,7 +594,13 @@ pub fn fit(blocked: &[Obs], random: &[Obs], opts: EmOptions) -> Unsupervised {
     });
     let mut model = Unsupervised {
         global: StratumParams {
-            prior: [0.03, 0.03, 0.8, 0.07, 0.07],
+            prior: [
+                0.03,
+                0.03,
+                weights.map_or(0.8, |w| w.global.max(1e-6)),
+                0.07,
+                0.07,
+            ],
             dist: init.clone(),
             pairs: blocked.len() as f64,
         },
@@ -651,6 +702,9 @@ pub fn fit(blocked: &[Obs], random: &[Obs], opts: EmOptions) -> Unsupervised {
         let mut next = model.clone();
         let n: f64 = g_prior.iter().sum::<f64>().max(1.0);
         next.global.prior = g_prior.map(|v| (v / n).max(1e-6));
+        if let Some(w) = weights {
+            next.global.prior[U] = w.global.max(1e-6);
+        }
         for &k in &learned {
             next.global.dist[k] = smooth(&g_counts[k], &init[k], anchor(k));
             constrain(k, &mut next.global.dist[k]);
@@ -664,6 +718,9 @@ pub fn fit(blocked: &[Obs], random: &[Obs], opts: EmOptions) -> Unsupervised {
                 let mut prior = [0.0; K];
                 for k in 0..K {
                     prior[k] = (pr[k] + a * next.global.prior[k]) / (ns + a);
+                }
+                if let Some(w) = weights {
+                    prior[U] = w.of(*s).max(1e-6);
                 }
                 let mut dist = next.global.dist.clone();
                 for &k in &learned {
@@ -711,36 +768,45 @@ mod tests {
         (row.len() - 1) as u8
     }
 
-    #[test]
-    fn em_converges_and_separates_the_classes() {
-        // Synthetic comparison vectors from known M / S / U distributions.
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
-        let mut truth_u = empty_dist();
+    /// An unrelated-pairs distribution: mostly the last ("different") level.
+    fn mostly_different() -> Dist {
+        let mut u = empty_dist();
         for (fi, f) in FIELDS.iter().enumerate() {
             let n = f.n_levels();
             for l in 1..n {
-                truth_u[fi][l] = if l == n - 1 {
+                u[fi][l] = if l == n - 1 {
                     0.9
                 } else {
                     0.1 / (n - 2) as f64
                 };
             }
         }
+        u
+    }
+
+    /// A comparison vector of stratum 0 drawn from `d`.
+    fn sample(rng: &mut impl Rng, d: &Dist) -> Obs {
+        let mut g = [0u8; NF];
+        for fi in 0..NF {
+            g[fi] = draw(rng, &d[fi]);
+        }
+        Obs {
+            gamma: g,
+            stratum: Some(0),
+            tf_adj: 0.0,
+        }
+    }
+
+    #[test]
+    fn em_converges_and_separates_the_classes() {
+        // Synthetic comparison vectors from known M / S / U distributions.
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let truth_u = mostly_different();
         let mut truth_m = initial(M, &truth_u);
         // make M sharper than its starting point, so EM has to move
         truth_m[0] = vec![1.0, 0.8, 0.15, 0.03, 0.01, 0.01];
         let truth_s = initial(S, &truth_u);
-        let mut make = |d: &Dist| {
-            let mut g = [0u8; NF];
-            for fi in 0..NF {
-                g[fi] = draw(&mut rng, &d[fi]);
-            }
-            Obs {
-                gamma: g,
-                stratum: Some(0),
-                tf_adj: 0.0,
-            }
-        };
+        let mut make = |d: &Dist| sample(&mut rng, d);
         let random: Vec<Obs> = (0..20_000).map(|_| make(&truth_u)).collect();
         let mut blocked = Vec::new();
         let mut label = Vec::new();
@@ -776,6 +842,41 @@ mod tests {
         );
         // M's given-name exact level was learned
         assert!((model.global.dist[M][0][1] - 0.8).abs() < 0.05);
+    }
+
+    #[test]
+    fn the_same_agreement_counts_for_less_in_a_bigger_list() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let u = mostly_different();
+        let m = initial(M, &u);
+        let mut make = |d: &Dist| sample(&mut rng, d);
+        let random: Vec<Obs> = (0..20_000).map(|_| make(&u)).collect();
+        let blocked: Vec<Obs> = (0..6_000)
+            .map(|i| if i % 3 == 0 { make(&m) } else { make(&u) })
+            .collect();
+        // given and family names agree, nothing else known
+        let mut g = [0u8; NF];
+        g[0] = 1;
+        g[3] = 1;
+        let o = Obs {
+            gamma: g,
+            stratum: Some(0),
+            tf_adj: 0.0,
+        };
+        let logit = |w: f64| {
+            let weights = PairWeights {
+                global: w,
+                strata: vec![(0, w)],
+            };
+            let model = fit_weighted(&blocked, &random, Some(&weights), EmOptions::default());
+            assert!(
+                (model.global.prior[U] - w).abs() < 1e-9,
+                "the weight is kept"
+            );
+            model.compile().scores(&o).logit()
+        };
+        let (small, big) = (logit(20.0), logit(2_000.0));
+        assert!(big < small - 2.0, "small list {small}, big list {big}");
     }
 
     #[test]

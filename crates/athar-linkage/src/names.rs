@@ -1,10 +1,24 @@
 //! Name handling inside the engine: names split into units with an exact key and a
 //! cross-script consonant skeleton, and graded comparison of two name fields.
 //!
-//! This is the thin adapter between the engine and name matching: a unit keeps the keys the
-//! blocking and the comparison vectors need (u64 hashes, cheap to compare and to store).
+//! Two readings of every name: the engine's own units with a cross-script consonant skeleton
+//! (u64 hashes — the blocking keys and the name-set comparison use them, and stores persist the
+//! keys), and the units of the names crate `athar-names`, which the comparison levels and the
+//! term frequencies use (it tells حسن from حسين and عمر from عمار, and knows attested
+//! cross-script variants).
+//!
+//! A field comparison through `athar-names` costs a few hundred nanoseconds; the engine compares
+//! millions of pairs whose fields repeat, so comparisons are memoised per thread by the identity
+//! of the two fields ([`NameField::id`], a hash of the units as the names crate sees them).
 
-use crate::text::{fold_text, hash_str, is_arabic_char};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
+
+use athar_names as an;
+
+use crate::text::{combine, fold_text, hash_str, is_arabic_char};
 
 /// One name unit (a word, or a compound such as عبد الرحمن / Abdul Rahman kept as one).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,12 +34,45 @@ pub struct Unit {
 }
 
 /// A name field (one role, or a whole name) as a sequence of units.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct NameField {
-    /// The units in order.
-    pub units: Vec<Unit>,
+    /// The units in order (the engine's skeleton reading, for blocking and the name set).
+    pub units: Arc<[Unit]>,
     /// Hash of all unit skeletons written together (a compound written glued or split).
     pub concat: u64,
+    /// The units as the names crate reads them (for comparison levels and term frequencies).
+    pub an: Arc<[an::Unit]>,
+    /// Identity of [`NameField::an`]: equal ids mean the same units (0 when there are none).
+    pub id: u64,
+}
+
+impl PartialEq for NameField {
+    fn eq(&self, o: &Self) -> bool {
+        self.units == o.units && self.id == o.id
+    }
+}
+
+impl Eq for NameField {}
+
+/// Identity hash of one names-crate unit: everything its comparison depends on derives from
+/// its written form, key, kind and script.
+fn unit_identity(u: &an::Unit) -> u64 {
+    let mut h = hash_str(&u.raw);
+    h = combine(h, u.key_id);
+    h = combine(h, u.kind as u64);
+    combine(h, u.script as u64)
+}
+
+/// Identity hash of a sequence of names-crate units (0 for none).
+pub fn field_identity(units: &[an::Unit]) -> u64 {
+    if units.is_empty() {
+        return 0;
+    }
+    let mut h = 0x6e61_6d65u64;
+    for u in units {
+        h = combine(h, unit_identity(u));
+    }
+    h.max(1)
 }
 
 impl NameField {
@@ -34,10 +81,72 @@ impl NameField {
         self.units.is_empty()
     }
 
+    /// A field from both readings.
+    pub fn from_parts(units: Vec<Unit>, an_units: Vec<an::Unit>) -> NameField {
+        let mut f = NameField::from_units(units);
+        f.id = field_identity(&an_units);
+        f.an = an_units.into();
+        f
+    }
+
+    /// The term key of the whole field, stable across scripts and spellings: the names crate's
+    /// [`an::Unit::term_key`] of each unit combined (the skeleton key when the names crate
+    /// found no unit).
+    pub fn term_key(&self) -> u64 {
+        if self.an.is_empty() {
+            return self.skel_key();
+        }
+        let mut h = 0x7466u64;
+        for u in self.an.iter() {
+            h = combine(h, u.term_key());
+        }
+        h
+    }
+
+    /// The part of the field in unit ranges of each reading (for names split by position).
+    fn slice(&self, old: std::ops::Range<usize>, new: std::ops::Range<usize>) -> NameField {
+        let o = self
+            .units
+            .get(old)
+            .map(<[Unit]>::to_vec)
+            .unwrap_or_default();
+        let n = self
+            .an
+            .get(new)
+            .map(<[an::Unit]>::to_vec)
+            .unwrap_or_default();
+        NameField::from_parts(o, n)
+    }
+
+    /// A full name split in Syrian order: given, father, [grandfather], family (the rest).
+    pub fn syrian_roles(&self) -> [NameField; 4] {
+        let slots = |n: usize| -> [std::ops::Range<usize>; 4] {
+            match n {
+                0 => [0..0, 0..0, 0..0, 0..0],
+                1 => [0..1, 0..0, 0..0, 0..0],
+                2 => [0..1, 0..0, 0..0, 1..2],
+                3 => [0..1, 1..2, 0..0, 2..3],
+                n => [0..1, 1..2, 2..3, 3..n],
+            }
+        };
+        let (so, sn) = (slots(self.units.len()), slots(self.an.len()));
+        std::array::from_fn(|k| self.slice(so[k].clone(), sn[k].clone()))
+    }
+
+    /// A full name read family first: family, given, father, grandfather.
+    pub fn family_first_roles(&self) -> [NameField; 4] {
+        let slots = |n: usize| -> [std::ops::Range<usize>; 4] {
+            let at = |i: usize| if i < n { i..i + 1 } else { 0..0 };
+            [at(1), at(2), at(3), at(0)]
+        };
+        let (so, sn) = (slots(self.units.len()), slots(self.an.len()));
+        std::array::from_fn(|k| self.slice(so[k].clone(), sn[k].clone()))
+    }
+
     /// The skeleton key of the whole field (units in order).
     pub fn skel_key(&self) -> u64 {
         let mut h = 0x51u64;
-        for u in &self.units {
+        for u in self.units.iter() {
             h = crate::text::combine(h, u.skel);
         }
         h
@@ -46,7 +155,7 @@ impl NameField {
     /// The exact key of the whole field.
     pub fn exact_key(&self) -> u64 {
         let mut h = 0x17u64;
-        for u in &self.units {
+        for u in self.units.iter() {
             h = crate::text::combine(h, u.exact);
         }
         h
@@ -93,8 +202,21 @@ fn expand_abbrev(tok: &str) -> &str {
     }
 }
 
-/// Splits a name into units: folds the text, drops stand-alone articles, binds particles.
+/// Parses a name into both readings: the engine's skeleton units ([`parse_skeleton`]) and the
+/// names crate's units.
 pub fn parse(s: &str) -> NameField {
+    let mut f = parse_skeleton(s);
+    if !f.units.is_empty() {
+        let units = an::Name::parse(s).units;
+        f.id = field_identity(&units);
+        f.an = units.into();
+    }
+    f
+}
+
+/// Splits a name into the engine's skeleton units: folds the text, drops stand-alone articles,
+/// binds particles. (No names-crate reading: [`NameField::an`] stays empty.)
+pub fn parse_skeleton(s: &str) -> NameField {
     let folded = fold_text(s);
     if folded.is_empty() {
         return NameField::default();
@@ -167,8 +289,10 @@ impl NameField {
     pub fn from_units(units: Vec<Unit>) -> NameField {
         let concat: String = units.iter().map(|u| &*u.skel_text).collect();
         NameField {
-            units,
+            units: units.into(),
             concat: hash_str(&concat),
+            an: Arc::from(Vec::new()),
+            id: 0,
         }
     }
 }
@@ -382,20 +506,29 @@ pub fn units_close(a: &Unit, b: &Unit) -> bool {
     skel_distance(&a.skel_text, &b.skel_text) <= max
 }
 
-/// Compares two non-empty name fields.
-pub fn compare_fields(a: &NameField, b: &NameField) -> NameLevel {
+/// Compares two non-empty name fields by the engine's skeletons only (the fallback when the
+/// names crate found no unit on one side).
+pub fn compare_skeletons(a: &NameField, b: &NameField) -> NameLevel {
     if a.units.len() == b.units.len() {
         if a.units
             .iter()
-            .zip(&b.units)
+            .zip(b.units.iter())
             .all(|(x, y)| x.exact == y.exact)
         {
             return NameLevel::Exact;
         }
-        if a.units.iter().zip(&b.units).all(|(x, y)| x.skel == y.skel) {
+        if a.units
+            .iter()
+            .zip(b.units.iter())
+            .all(|(x, y)| x.skel == y.skel)
+        {
             return NameLevel::Skeleton;
         }
-        if a.units.iter().zip(&b.units).all(|(x, y)| units_close(x, y)) {
+        if a.units
+            .iter()
+            .zip(b.units.iter())
+            .all(|(x, y)| units_close(x, y))
+        {
             return NameLevel::Close;
         }
     }
@@ -419,6 +552,133 @@ pub fn compare_fields(a: &NameField, b: &NameField) -> NameLevel {
         return NameLevel::Skeleton;
     }
     if found > 0 {
+        NameLevel::Partial
+    } else {
+        NameLevel::Different
+    }
+}
+
+/// A fast hasher for integer keys (the multiply-rotate of rustc's FxHash).
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut c = bytes.chunks_exact(8);
+        for w in &mut c {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(w);
+            self.write_u64(u64::from_le_bytes(b));
+        }
+        for &b in c.remainder() {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
+/// A `HashMap` with [`FxHasher`].
+pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// Slots of the per-thread memo of field comparisons: direct-mapped (a slot holds the last
+/// pair that hashed to it), so it stays small enough for the processor's caches — a large hash
+/// map spent more time on cache misses than the comparisons it saved.
+const MEMO_SLOTS: usize = 1 << 16;
+
+/// One memo slot: the two field identities (smaller first) and the level code.
+type Slot = (u64, u64, u8);
+
+thread_local! {
+    static MEMO: RefCell<Box<[Slot]>> =
+        RefCell::new(vec![(0, 0, 0); MEMO_SLOTS].into_boxed_slice());
+}
+
+fn level_code(l: NameLevel) -> u8 {
+    match l {
+        NameLevel::Exact => 0,
+        NameLevel::Skeleton => 1,
+        NameLevel::Close => 2,
+        NameLevel::Partial => 3,
+        NameLevel::Different => 4,
+    }
+}
+
+fn level_of(c: u8) -> NameLevel {
+    match c {
+        0 => NameLevel::Exact,
+        1 => NameLevel::Skeleton,
+        2 => NameLevel::Close,
+        3 => NameLevel::Partial,
+        _ => NameLevel::Different,
+    }
+}
+
+/// Compares two non-empty name fields through the names crate (memoised per thread by field
+/// identity); by skeletons when the names crate found no unit on one side.
+pub fn compare_fields(a: &NameField, b: &NameField) -> NameLevel {
+    if a.an.is_empty() || b.an.is_empty() {
+        return compare_skeletons(a, b);
+    }
+    if a.id == b.id {
+        return NameLevel::Exact;
+    }
+    let (x, y) = (a.id.min(b.id), a.id.max(b.id));
+    let slot = (combine(x, y) >> 7) as usize & (MEMO_SLOTS - 1);
+    MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        let e = &mut m[slot];
+        if e.0 == x && e.1 == y {
+            return level_of(e.2);
+        }
+        let l = compare_units_seq(&a.an, &b.an);
+        *e = (x, y, level_code(l));
+        l
+    })
+}
+
+/// Graded agreement of two sequences of names-crate units: unit for unit when they have as many
+/// units (exact, a variant or the same skeleton, close), otherwise how many units of the shorter
+/// one the longer one holds (all: close, some: partial, none: different).
+pub fn compare_units_seq(a: &[an::Unit], b: &[an::Unit]) -> NameLevel {
+    if a.len() == b.len() {
+        let mut worst = an::Level::Exact;
+        for (x, y) in a.iter().zip(b) {
+            let l = an::compare_units(x, y).level;
+            worst = worst.max(l);
+            if worst == an::Level::Different {
+                break;
+            }
+        }
+        match worst {
+            an::Level::Exact => return NameLevel::Exact,
+            an::Level::Variant | an::Level::Skeleton => return NameLevel::Skeleton,
+            an::Level::Close => return NameLevel::Close,
+            an::Level::Different if a.len() == 1 => return NameLevel::Different,
+            an::Level::Different => {}
+        }
+    }
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let found = short
+        .iter()
+        .filter(|u| {
+            long.iter()
+                .any(|v| an::compare_units(u, v).level.is_match())
+        })
+        .count();
+    if found == short.len() && !short.is_empty() {
+        NameLevel::Close
+    } else if found > 0 {
         NameLevel::Partial
     } else {
         NameLevel::Different
@@ -457,12 +717,87 @@ mod tests {
 
     #[test]
     fn levels() {
-        let l = |a: &str, b: &str| compare_fields(&parse(a), &parse(b));
+        let l = |a: &str, b: &str| compare_skeletons(&parse(a), &parse(b));
         assert_eq!(l("Ahmad", "ahmad"), NameLevel::Exact);
         assert_eq!(l("أحمد", "Ahmed"), NameLevel::Skeleton);
         assert_eq!(l("Munther", "منذر"), NameLevel::Close);
         assert_eq!(l("Mohammad Kheir", "Mohammad Saleh"), NameLevel::Partial);
         assert_eq!(l("Samir", "Khaled"), NameLevel::Different);
+    }
+
+    #[test]
+    fn levels_through_the_names_crate() {
+        let l = |a: &str, b: &str| compare_fields(&parse(a), &parse(b));
+        // same skeleton, but the long vowel tells them apart (the skeleton reading cannot)
+        assert_eq!(
+            compare_skeletons(&parse("حسن"), &parse("حسين")),
+            NameLevel::Skeleton
+        );
+        assert_eq!(l("حسن", "حسين"), NameLevel::Different);
+        assert_eq!(l("عمر", "عمار"), NameLevel::Different);
+        assert_eq!(l("محمد", "Mohammed"), NameLevel::Skeleton);
+        assert_eq!(l("Ahmad", "ahmad"), NameLevel::Exact);
+        assert_eq!(l("Samir Khaled", "Samir Haddad"), NameLevel::Partial);
+        assert_eq!(l("Samir", "Khaled"), NameLevel::Different);
+    }
+
+    #[test]
+    fn memoised_comparisons_agree_with_direct_ones() {
+        let names = [
+            "محمد",
+            "Mohammed",
+            "حسن",
+            "حسين",
+            "Hussein",
+            "عبد الرحمن",
+            "Abdulrahman",
+            "عمر",
+            "Omar",
+            "عمار",
+            "Ammar",
+            "محمد خير",
+            "Kheir",
+        ];
+        for _ in 0..2 {
+            // the second round is answered from the memo
+            for a in names {
+                for b in names {
+                    let (x, y) = (parse(a), parse(b));
+                    assert_eq!(
+                        compare_fields(&x, &y),
+                        compare_units_seq(&x.an, &y.an),
+                        "{a} / {b}"
+                    );
+                    assert_eq!(compare_fields(&x, &y), compare_fields(&y, &x), "{a} / {b}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn field_identity_is_the_units() {
+        assert_eq!(parse("Omar").id, parse("Omar").id);
+        assert_eq!(parse("  Omar ").id, parse("Omar").id);
+        assert_ne!(parse("Omar").id, parse("Omer").id);
+        assert_ne!(parse("Omar").id, 0);
+        assert_eq!(parse("").id, 0);
+        // a part of a field keeps the identity of the same name parsed alone
+        let [g, f, gf, fam] = parse("Ahmad Hasan Ali Halabi").syrian_roles();
+        assert_eq!(g.id, parse("Ahmad").id);
+        assert_eq!(f.id, parse("Hasan").id);
+        assert_eq!(gf.id, parse("Ali").id);
+        assert_eq!(fam.id, parse("Halabi").id);
+        let [g, f, gf, fam] = parse("Yabroudi Abdullah Muhammad").family_first_roles();
+        assert_eq!(fam.id, parse("Yabroudi").id);
+        assert_eq!(g.id, parse("Abdullah").id);
+        assert_eq!(f.id, parse("Muhammad").id);
+        assert!(gf.is_empty() && gf.id == 0);
+    }
+
+    #[test]
+    fn term_keys_meet_across_scripts() {
+        assert_eq!(parse("محمد").term_key(), parse("Mohammed").term_key());
+        assert_ne!(parse("حسن").term_key(), parse("Samir").term_key());
     }
 
     #[test]
