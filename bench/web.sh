@@ -55,7 +55,14 @@ PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 "$ATHAR" serve --db "$DB" --listen "127.0.0.1:$PORT" --trusted-proxy 127.0.0.1 >"$OUT/serve.log" 2>&1 &
 SERVER=$!
 trap 'kill -TERM $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+# The first start on a fresh store indexes every record for the public search before it
+# listens (minutes at 1M records): wait for it, as long as the server is alive.
+START=$(date +%s)
+until curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null; do
+  kill -0 "$SERVER" 2>/dev/null || { echo "athar serve exited:"; cat "$OUT/serve.log"; exit 1; }
+  sleep 0.5
+done
+echo "== serving after $(( $(date +%s) - START )) s ($(grep -h 'indexed' "$OUT/serve.log" || echo 'index up to date'))"
 
 export ATHAR_BENCH_QUERIES="$OUT/queries.txt"
 echo "== warm-up (5 s)"

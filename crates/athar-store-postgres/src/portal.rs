@@ -139,25 +139,38 @@ impl PortalStore for PgStore {
         &'a self,
         entry: &'a SearchLogEntry,
     ) -> BoxFuture<'a, Result<(), PortalError>> {
+        self.log_searches(std::slice::from_ref(entry))
+    }
+
+    fn log_searches<'a>(
+        &'a self,
+        entries: &'a [SearchLogEntry],
+    ) -> BoxFuture<'a, Result<(), PortalError>> {
         Box::pin(async move {
-            let q = &entry.query;
-            sqlx::query(
-                "INSERT INTO portal_search_log
-                 (at_unix, client_key, name, father_name, mother_name, birth_year, prison_number, outcome)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(entry.at_unix)
-            .bind(&entry.client_key)
-            .bind(&q.name)
-            .bind(&q.father_name)
-            .bind(&q.mother_name)
-            .bind(q.birth_year)
-            .bind(&q.prison_number)
-            .bind(&entry.outcome)
-            .execute(&self.pool)
-            .await
-            .map_err(backend)?;
-            Ok(())
+            if entries.is_empty() {
+                return Ok(());
+            }
+            let mut tx = self.pool.begin().await.map_err(backend)?;
+            for entry in entries {
+                let q = &entry.query;
+                sqlx::query(
+                    "INSERT INTO portal_search_log
+                     (at_unix, client_key, name, father_name, mother_name, birth_year, prison_number, outcome)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(entry.at_unix)
+                .bind(&entry.client_key)
+                .bind(&q.name)
+                .bind(&q.father_name)
+                .bind(&q.mother_name)
+                .bind(q.birth_year)
+                .bind(&q.prison_number)
+                .bind(&entry.outcome)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            }
+            tx.commit().await.map_err(backend)
         })
     }
 

@@ -34,24 +34,36 @@ impl PortalStore for SqliteStore {
                 .begin_with("BEGIN IMMEDIATE")
                 .await
                 .map_err(backend)?;
-            for row in rows {
-                let f = &row.fields;
+            // One statement for all rows (a JSON array unpacked by `json_each`): the first
+            // start on a large store indexes every record.
+            let json: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|row| {
+                    let f = &row.fields;
+                    serde_json::json!([
+                        row.record_id,
+                        row.name_key,
+                        f.full_name,
+                        f.first_name,
+                        f.father_name,
+                        f.grandfather_name,
+                        f.family_name,
+                        f.mother_name,
+                        f.birth_year,
+                        f.prison_number
+                    ])
+                })
+                .collect();
+            if !json.is_empty() {
                 sqlx::query(
                     "INSERT INTO portal_name_index (record_id, name_key, full_name, first_name,
                      father_name, grandfather_name, family_name, mother_name, birth_year, prison_number)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                     SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5,
+                            value->>6, value->>7, value->>8, value->>9
+                     FROM json_each(?1) WHERE true
                      ON CONFLICT (record_id) DO NOTHING",
                 )
-                .bind(row.record_id)
-                .bind(row.name_key)
-                .bind(&f.full_name)
-                .bind(&f.first_name)
-                .bind(&f.father_name)
-                .bind(&f.grandfather_name)
-                .bind(&f.family_name)
-                .bind(&f.mother_name)
-                .bind(f.birth_year)
-                .bind(&f.prison_number)
+                .bind(serde_json::Value::Array(json).to_string())
                 .execute(&mut *tx)
                 .await
                 .map_err(backend)?;
@@ -84,17 +96,23 @@ impl PortalStore for SqliteStore {
                 Option<i32>,
                 Option<String>,
             );
-            let rows: Vec<Row> = sqlx::query_as(
-                "SELECT m.person_id, n.full_name, n.first_name, n.father_name, n.grandfather_name,
-                        n.family_name, n.mother_name, n.birth_year, n.prison_number
-                 FROM portal_name_index n JOIN memberships m ON m.record_id = n.record_id
-                 WHERE n.name_key = ?1 LIMIT ?2",
+            // All candidates in one row (a JSON array): one round trip to the connection's
+            // thread instead of one per candidate.
+            let json: String = sqlx::query_scalar(
+                "SELECT json_group_array(json_array(person_id, full_name, first_name, father_name,
+                        grandfather_name, family_name, mother_name, birth_year, prison_number))
+                 FROM (SELECT m.person_id, n.full_name, n.first_name, n.father_name,
+                              n.grandfather_name, n.family_name, n.mother_name, n.birth_year,
+                              n.prison_number
+                       FROM portal_name_index n JOIN memberships m ON m.record_id = n.record_id
+                       WHERE n.name_key = ?1 LIMIT ?2)",
             )
             .bind(name_key)
             .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-            .fetch_all(&self.pool)
+            .fetch_one(&self.pool)
             .await
             .map_err(backend)?;
+            let rows: Vec<Row> = serde_json::from_str(&json).map_err(backend)?;
             Ok(rows
                 .into_iter()
                 .map(|r| PublicCandidate {
@@ -118,6 +136,16 @@ impl PortalStore for SqliteStore {
         fresh: &'a str,
     ) -> BoxFuture<'a, Result<String, PortalError>> {
         Box::pin(async move {
+            // Most references already exist: read without taking the write lock first.
+            let known: Option<String> =
+                sqlx::query_scalar("SELECT reference FROM portal_references WHERE person_id = ?1")
+                    .bind(person_id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(backend)?;
+            if let Some(reference) = known {
+                return Ok(reference);
+            }
             let mut tx = self
                 .pool
                 .begin_with("BEGIN IMMEDIATE")
@@ -147,21 +175,42 @@ impl PortalStore for SqliteStore {
         &'a self,
         entry: &'a SearchLogEntry,
     ) -> BoxFuture<'a, Result<(), PortalError>> {
+        self.log_searches(std::slice::from_ref(entry))
+    }
+
+    fn log_searches<'a>(
+        &'a self,
+        entries: &'a [SearchLogEntry],
+    ) -> BoxFuture<'a, Result<(), PortalError>> {
         Box::pin(async move {
-            let q = &entry.query;
+            if entries.is_empty() {
+                return Ok(());
+            }
+            // One statement for the whole batch; a bad entry fails it all.
+            let json: Vec<serde_json::Value> = entries
+                .iter()
+                .map(|e| {
+                    let q = &e.query;
+                    serde_json::json!([
+                        e.at_unix,
+                        e.client_key,
+                        q.name,
+                        q.father_name,
+                        q.mother_name,
+                        q.birth_year,
+                        q.prison_number,
+                        e.outcome
+                    ])
+                })
+                .collect();
             sqlx::query(
                 "INSERT INTO portal_search_log
                  (at_unix, client_key, name, father_name, mother_name, birth_year, prison_number, outcome)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                 SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5,
+                        value->>6, value->>7
+                 FROM json_each(?1)",
             )
-            .bind(entry.at_unix)
-            .bind(&entry.client_key)
-            .bind(&q.name)
-            .bind(&q.father_name)
-            .bind(&q.mother_name)
-            .bind(q.birth_year)
-            .bind(&q.prison_number)
-            .bind(&entry.outcome)
+            .bind(serde_json::Value::Array(json).to_string())
             .execute(&self.pool)
             .await
             .map_err(backend)?;
@@ -304,5 +353,12 @@ mod tests {
         athar_store::portal::check_portal_store(&store)
             .await
             .unwrap();
+        // The check logs 3 single entries and a batch of 3, then a batch of 2 that has a bad
+        // entry second: none of that last batch may be stored.
+        let logged: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM portal_search_log")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(logged, 6, "a refused batch leaves no entry behind");
     }
 }

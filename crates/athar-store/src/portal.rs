@@ -288,6 +288,21 @@ pub trait PortalStore: Send + Sync {
         entry: &'a SearchLogEntry,
     ) -> BoxFuture<'a, Result<(), PortalError>>;
 
+    /// Appends several entries to the public search log, all or none (the web tier's group
+    /// commit: one durable transaction for many searches). The provided version writes them
+    /// one by one; the backends write them in one transaction.
+    fn log_searches<'a>(
+        &'a self,
+        entries: &'a [SearchLogEntry],
+    ) -> BoxFuture<'a, Result<(), PortalError>> {
+        Box::pin(async move {
+            for entry in entries {
+                self.log_search(entry).await?;
+            }
+            Ok(())
+        })
+    }
+
     /// Opens a case with its first shared update ("received"); returns the case's id.
     fn open_case<'a>(&'a self, case: &'a NewCase) -> BoxFuture<'a, Result<i64, PortalError>>;
 
@@ -424,5 +439,27 @@ pub async fn check_portal_store(store: &dyn PortalStore) -> Result<(), String> {
         };
         store.log_search(&entry).await.map_err(err)?;
     }
+    let batch: Vec<SearchLogEntry> = (0..3)
+        .map(|i| SearchLogEntry {
+            at_unix: 1_800_000_400 + i,
+            client_key: format!("203.0.113.{i}"),
+            query: PublicQuery {
+                name: "Muhammad al-Halabi".into(),
+                prison_number: Some(format!("A-{i}")),
+                ..Default::default()
+            },
+            outcome: "no_record".into(),
+        })
+        .collect();
+    store.log_searches(&batch).await.map_err(err)?;
+    store.log_searches(&[]).await.map_err(err)?;
+    let bad = SearchLogEntry {
+        outcome: "not-an-outcome".into(),
+        ..batch[0].clone()
+    };
+    ensure(
+        store.log_searches(&[batch[1].clone(), bad]).await.is_err(),
+        "a batch with a bad entry is refused",
+    )?;
     Ok(())
 }

@@ -10,8 +10,9 @@ use athar_store::portal::{BoxFuture, NewReport, PortalError, PublicCandidate, Pu
 /// The registry as the portal sees it.
 pub trait Registry: Send + Sync {
     /// Records stored under a name like `query.name` (the store's normalized, cross-script
-    /// name matching), at most `limit`, each with its person. The web tier then checks that
-    /// every other detail agrees; nothing returned here is ever rendered.
+    /// name matching), at most `limit`, each with its person. It may leave out records that
+    /// contradict another detail of the query. The web tier then checks that every other
+    /// detail agrees; nothing returned here is ever rendered.
     fn public_candidates<'a>(
         &'a self,
         query: &'a PublicQuery,
@@ -27,13 +28,16 @@ pub trait Registry: Send + Sync {
     ) -> BoxFuture<'a, Result<i64, PortalError>>;
 }
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use athar_linkage::Model;
 use athar_record::{Field, Record};
 use athar_store::ingest::{self, Incoming, MatchOptions};
 use athar_store::portal::{NameIndexRow, PortalStore};
 use athar_store::{Change, SourceInfo, Store, StoreError, StoredRecord};
+
+use crate::portal::matching::agrees;
 use chrono::DateTime;
 
 /// At most this many indexed records are compared for one public search.
@@ -47,7 +51,29 @@ pub const PORTAL_ACTOR: &str = "public-portal";
 
 /// Whether two names can be the same name, across scripts (the names crate's comparison).
 pub fn same_name(a: &str, b: &str) -> bool {
-    athar_names::compare_names(&athar_names::analyze(a), &athar_names::analyze(b)).same
+    athar_names::compare_names(&analyzed(a), &analyzed(b)).same
+}
+
+/// At most this many analyzed names are kept by [`analyzed`].
+const ANALYZED_NAMES: usize = 50_000;
+
+/// [`athar_names::analyze`], remembered: searches compare the same few thousand given names
+/// (fathers', mothers', the names people search for) over and over. Bounded: when full, it
+/// starts again empty.
+fn analyzed(s: &str) -> Arc<athar_names::Name> {
+    static MEMO: OnceLock<Mutex<HashMap<String, Arc<athar_names::Name>>>> = OnceLock::new();
+    let memo = MEMO.get_or_init(Mutex::default);
+    // A poisoned lock only means another request panicked while holding it; the map is whole.
+    if let Some(name) = memo.lock().unwrap_or_else(|p| p.into_inner()).get(s) {
+        return name.clone();
+    }
+    let name = Arc::new(athar_names::analyze(s));
+    let mut map = memo.lock().unwrap_or_else(|p| p.into_inner());
+    if map.len() >= ANALYZED_NAMES {
+        map.clear();
+    }
+    map.insert(s.to_string(), name.clone());
+    name
 }
 
 fn portal_error(e: StoreError) -> PortalError {
@@ -221,9 +247,17 @@ impl Registry for StoreRegistry {
                 return Ok(Vec::new());
             };
             let found = self.portal.name_candidates(key, INDEX_CANDIDATES).await?;
+            // The other details first: they are cheap (a year, a number, a given name already
+            // analyzed) and rule out most candidates, so few whole names need analyzing. A
+            // candidate that contradicts a detail could never answer the search anyway.
+            let asked = analyzed(&query.name);
             Ok(found
                 .into_iter()
-                .filter(|c| same_name(&query.name, &whole_name(c)))
+                .filter(|c| agrees(query, c, same_name))
+                .filter(|c| {
+                    let name = athar_names::analyze(&whole_name(c));
+                    athar_names::compare_names(&asked, &name).same
+                })
                 .take(limit)
                 .collect())
         })

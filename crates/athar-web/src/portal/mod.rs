@@ -6,7 +6,7 @@
 //!
 //! Layout: [`home`], [`search`], [`report`] (missing person and survivor), [`tip`],
 //! [`follow`]; [`matching`] decides "possible match" for a search; [`code`] makes and checks
-//! follow-up codes.
+//! follow-up codes; [`searchlog`] writes the search log with group commit.
 
 pub mod code;
 pub mod follow;
@@ -15,6 +15,7 @@ pub mod home;
 pub mod matching;
 pub mod report;
 pub mod search;
+pub mod searchlog;
 pub mod tip;
 
 use axum::Router;

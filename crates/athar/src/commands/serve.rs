@@ -18,6 +18,7 @@ use athar_store::portal::PortalStore;
 use athar_store_any::AnyStore;
 use athar_web::config::{IpNet, WebConfig};
 use athar_web::console::ConsoleBackend;
+use athar_web::portal::searchlog::GroupCommitLog;
 use athar_web::registry::StoreRegistry;
 use athar_web::{AppState, serve_with_listener};
 use rand::Rng as _;
@@ -178,7 +179,10 @@ async fn run_server(
             }
         }
     });
-    let state = AppState::new(portal, registry, config).with_console(console);
+    // Every public search is logged before it is answered; searches that arrive together
+    // share one commit (`athar_web::portal::searchlog`).
+    let (logged, log_writer) = GroupCommitLog::start(portal);
+    let state = AppState::new(logged, registry, config).with_console(console);
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
@@ -188,7 +192,16 @@ async fn run_server(
     ready(addr);
     serve_with_listener(listener, state, shutdown_signal())
         .await
-        .context("the server failed")
+        .context("the server failed")?;
+    // The state is gone with the server: the search log's writer stores what is still queued
+    // and ends.
+    if tokio::time::timeout(std::time::Duration::from_secs(30), log_writer)
+        .await
+        .is_err()
+    {
+        eprintln!("athar: the search log writer did not finish within 30 s");
+    }
+    Ok(())
 }
 
 /// `athar serve`.
