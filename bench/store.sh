@@ -7,16 +7,26 @@
 #
 #   bench/store.sh [PERSONS] [POSTGRES_URL]
 #   PERSONS defaults to 630000 (about 1.01M records); POSTGRES_URL to none (SQLite only).
+#   ATHAR_BIN / LATENCY_BIN: prebuilt binaries to measure instead of building (the
+#   `ingest_latency` example of athar-store-any). WORK: the work directory (data is reused).
+#   ATHAR_TIMINGS=1 prints the seconds each import stage took (in WORK/NAME-import.err).
 # Results go to stdout; copy them into BENCHMARKS.md ("Store") with the date and machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PERSONS=${1:-630000}
 PG_URL=${2:-}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/athar-target}
-cargo build --release --bin athar -p athar >/dev/null
-cargo build --release -p athar-store-any --example ingest_latency >/dev/null
-ATHAR=$CARGO_TARGET_DIR/release/athar
-LATENCY=$CARGO_TARGET_DIR/release/examples/ingest_latency
+if [[ -z ${ATHAR_BIN:-} ]]; then
+  cargo build --release --bin athar -p athar >/dev/null
+  ATHAR_BIN=$CARGO_TARGET_DIR/release/athar
+fi
+if [[ -z ${LATENCY_BIN:-} ]]; then
+  cargo build --release -p athar-store-any --example ingest_latency >/dev/null
+  LATENCY_BIN=$CARGO_TARGET_DIR/release/examples/ingest_latency
+fi
+ATHAR=$ATHAR_BIN
+LATENCY=$LATENCY_BIN
+echo "commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- crates || echo ' (+ uncommitted changes)')"
 WORK=${WORK:-$(mktemp -d)}
 echo "work dir: $WORK"
 
@@ -29,17 +39,21 @@ run() { # run BACKEND URL
   local name=$1 url=$2
   "$ATHAR" init --db "$url" >/dev/null
   local t0 t1
+  echo "[$name] load before import: $(uptime | sed 's/.*load average: //')"
   t0=$(date +%s.%N)
-  /usr/bin/time -f "peak RSS %M KB" "$ATHAR" import "$WORK/data/prison.csv" "$WORK/data/family.csv" \
+  /usr/bin/time -f "user %U s, system %S s, peak RSS %M KB" "$ATHAR" import "$WORK/data/prison.csv" "$WORK/data/family.csv" \
     "$WORK/data/survivor.csv" --source bench --db "$url" --json > "$WORK/$name-import.json" 2> "$WORK/$name-import.err"
   t1=$(date +%s.%N)
   echo "[$name] import with matching of $RECORDS records: $(echo "$t1 - $t0" | bc) s ($(tail -1 "$WORK/$name-import.err"))"
+  echo "[$name] load after import: $(uptime | sed 's/.*load average: //')"
+  grep '^timing' "$WORK/$name-import.err" | sed "s/^/[$name] /" || true
   echo "[$name] import summary: $(head -c 300 "$WORK/$name-import.json")"
   t0=$(date +%s.%N)
-  "$ATHAR" check --db "$url"
+  /usr/bin/time -f "user %U s, peak RSS %M KB" -o "$WORK/$name-check.time" "$ATHAR" check --db "$url"
   t1=$(date +%s.%N)
-  echo "[$name] check: $(echo "$t1 - $t0" | bc) s"
+  echo "[$name] check: $(echo "$t1 - $t0" | bc) s ($(cat "$WORK/$name-check.time"))"
   echo "[$name] one record ingested against the store: $("$LATENCY" "$url" "$WORK/new/family.csv" 1000)"
+  echo "[$name] load after ingest: $(uptime | sed 's/.*load average: //')"
 }
 
 rm -f "$WORK/bench.db" "$WORK/bench.db-wal" "$WORK/bench.db-shm"

@@ -607,6 +607,22 @@ async fn candidates_by_key(s: &AnyStore) {
         by_id.iter().map(|r| r.id).collect::<Vec<_>>(),
         vec![out.record_ids[0], out.record_ids[2]]
     );
+    // Link forms: the same records, their persons and sources, and the normalized form as
+    // stored (it parses back to the same JSON).
+    let forms = s
+        .link_forms(&[out.record_ids[2], 999_999, out.record_ids[0]])
+        .await
+        .unwrap();
+    assert_eq!(forms.len(), by_id.len());
+    for (f, r) in forms.iter().zip(&by_id) {
+        assert_eq!(
+            (f.id, f.person_id, &f.source, f.created_at),
+            (r.id, r.person_id, &r.source, r.created_at)
+        );
+        let parsed: serde_json::Value = serde_json::from_str(&f.normalized).unwrap();
+        assert_eq!(parsed, r.normalized);
+    }
+    assert!(s.link_forms(&[]).await.unwrap().is_empty());
 }
 
 async fn check_finds_tampering(s: &AnyStore) {

@@ -890,6 +890,31 @@ impl Store for PgStore {
         rows.iter().map(record_from_row).collect()
     }
 
+    async fn link_forms(&self, ids: &[RecordId]) -> Result<Vec<LinkForm>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<(RecordId, PersonId, String, DateTime<Utc>, String)> = sqlx::query_as(
+            "SELECT r.id, m.person_id, s.name, r.created_at, r.normalized::text
+             FROM records r JOIN memberships m ON m.record_id = r.id
+             JOIN sources s ON s.id = r.source_id WHERE r.id = ANY($1::bigint[]) ORDER BY r.id",
+        )
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, person_id, source, created_at, normalized)| LinkForm {
+                id,
+                person_id,
+                source,
+                created_at,
+                normalized,
+            })
+            .collect())
+    }
+
     async fn record(&self, id: RecordId) -> Result<Option<StoredRecord>> {
         let sql = format!(
             "SELECT {RECORD_COLUMNS} FROM records r JOIN memberships m ON m.record_id = r.id

@@ -70,7 +70,10 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(30))
             .foreign_keys(true)
-            .pragma("cache_size", "-65536");
+            // 256 MiB of page cache per connection (a bound, not an allocation): a large
+            // import's key and membership inserts stay in memory until the commit writes them.
+            .pragma("cache_size", "-262144")
+            .pragma("temp_store", "memory");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
@@ -854,6 +857,31 @@ impl Store for SqliteStore {
             .await
             .map_err(db)?;
         rows.iter().map(record_from_row).collect()
+    }
+
+    async fn link_forms(&self, ids: &[RecordId]) -> Result<Vec<LinkForm>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<(RecordId, PersonId, String, DateTime<Utc>, String)> = sqlx::query_as(
+            "SELECT r.id, m.person_id, s.name, r.created_at, r.normalized
+             FROM records r JOIN memberships m ON m.record_id = r.id
+             JOIN sources s ON s.id = r.source_id WHERE r.id IN (SELECT value FROM json_each(?1)) ORDER BY r.id",
+        )
+        .bind(serde_json::to_string(ids).map_err(corrupt)?)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, person_id, source, created_at, normalized)| LinkForm {
+                id,
+                person_id,
+                source,
+                created_at,
+                normalized,
+            })
+            .collect())
     }
 
     async fn record(&self, id: RecordId) -> Result<Option<StoredRecord>> {

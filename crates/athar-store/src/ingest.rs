@@ -21,8 +21,8 @@ use chrono::{DateTime, Datelike, Utc};
 use rayon::prelude::*;
 
 use crate::{
-    Change, FileInfo, NewRecord, NewReview, PersonId, PersonRef, Placement, RecordId, RecordRef,
-    Result, SourceInfo, Store, StoreError, StoredRecord, WriteBatch, WriteOutcome,
+    Change, FileInfo, LinkForm, NewRecord, NewReview, PersonId, PersonRef, Placement, RecordId,
+    RecordRef, Result, SourceInfo, Store, StoreError, StoredRecord, WriteBatch, WriteOutcome,
 };
 
 /// A record about to enter the store: the row as read and its canonical form.
@@ -86,6 +86,19 @@ pub fn link_record(r: &Record, id: String, source: &str, at: DateTime<Utc>) -> L
 /// The engine's view of a stored record (its normalized form is the canonical record).
 pub fn stored_link_record(r: &StoredRecord) -> Result<LinkRecord> {
     let rec: Record = serde_json::from_value(r.normalized.clone())
+        .map_err(|e| StoreError::Corrupt(format!("record {}: {e}", r.id)))?;
+    Ok(link_record(
+        &rec,
+        format!("s{}", r.id),
+        &r.source,
+        r.created_at,
+    ))
+}
+
+/// The engine's view of a stored record's link form (its normalized JSON decoded straight into
+/// the canonical record, with no intermediate JSON tree).
+pub fn link_form_record(r: &LinkForm) -> Result<LinkRecord> {
+    let rec: Record = serde_json::from_str(&r.normalized)
         .map_err(|e| StoreError::Corrupt(format!("record {}: {e}", r.id)))?;
     Ok(link_record(
         &rec,
@@ -194,13 +207,14 @@ pub fn plan_import(
     source: SourceInfo,
     file: Option<FileInfo>,
     incoming: &[Incoming],
-    existing: &[StoredRecord],
+    existing: &[LinkForm],
     model: Option<&Model>,
     opts: &MatchOptions,
     at: DateTime<Utc>,
     progress: &dyn Progress,
 ) -> Result<ImportPlan> {
     let n_new = incoming.len();
+    progress.stage("reading new", n_new as u64);
     let prepared: Vec<(LinkRecord, NewRecord)> = incoming
         .par_iter()
         .enumerate()
@@ -212,9 +226,10 @@ pub fn plan_import(
         .collect::<Result<_>>()?;
     let (mut link_records, records): (Vec<LinkRecord>, Vec<NewRecord>) =
         prepared.into_iter().unzip();
+    progress.stage("reading stored", existing.len() as u64);
     let stored: Vec<LinkRecord> = existing
         .par_iter()
-        .map(stored_link_record)
+        .map(link_form_record)
         .collect::<Result<_>>()?;
     link_records.extend(stored);
     let mut link_opts = opts.link.clone();
@@ -224,6 +239,7 @@ pub fn plan_import(
     }
     let outcome = athar_linkage::link(&link_records, &[], &link_opts, progress)
         .map_err(|e| StoreError::Invalid(format!("linkage: {e}")))?;
+    progress.stage("placing", n_new as u64);
     let version = model_version(at, "fit");
     let model_version_str =
         Some(model.map_or_else(|| version.clone(), |_| format!("batch-{version}")));
@@ -420,6 +436,7 @@ pub async fn import<S: Store + ?Sized>(
     }
     let model = load_model(store).await?;
     let existing = if model.is_some() || store.counts().await?.records > 0 {
+        progress.stage("candidates", incoming.len() as u64);
         let mut keys: Vec<i64> = incoming
             .par_iter()
             .flat_map_iter(|inc| {
@@ -443,9 +460,11 @@ pub async fn import<S: Store + ?Sized>(
         }
         ids.sort_unstable();
         ids.dedup();
+        progress.stage("loading stored", ids.len() as u64);
         let mut found = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(10_000) {
-            found.extend(store.records_by_ids(chunk).await?);
+            found.extend(store.link_forms(chunk).await?);
+            progress.advance(chunk.len() as u64);
         }
         found
     } else {
@@ -463,10 +482,14 @@ pub async fn import<S: Store + ?Sized>(
     )?;
     let reviews = plan.batch.reviews.len() as u64;
     let new_persons = u64::from(plan.batch.new_persons);
+    let written = plan.batch.records.len() as u64;
+    progress.stage("writing", written);
     let outcome = store.write_batch(&plan.batch, change).await?;
+    progress.advance(written);
     if let Some(m) = plan.fitted_model
         && !outcome.already_imported
     {
+        progress.stage("saving model", 1);
         let version = plan
             .batch
             .placements

@@ -92,6 +92,24 @@ pub trait Store: Send + Sync {
     /// The records with these ids (those that exist), in id order, with their current person.
     async fn records_by_ids(&self, ids: &[RecordId]) -> Result<Vec<StoredRecord>>;
 
+    /// The link forms of the records with these ids (those that exist), in id order: what an
+    /// import needs of its stored candidates, without their raw rows. The default reads whole
+    /// records; the backends select only the columns needed.
+    async fn link_forms(&self, ids: &[RecordId]) -> Result<Vec<LinkForm>> {
+        Ok(self
+            .records_by_ids(ids)
+            .await?
+            .into_iter()
+            .map(|r| LinkForm {
+                id: r.id,
+                person_id: r.person_id,
+                source: r.source,
+                created_at: r.created_at,
+                normalized: r.normalized.to_string(),
+            })
+            .collect())
+    }
+
     /// One record.
     async fn record(&self, id: RecordId) -> Result<Option<StoredRecord>>;
 

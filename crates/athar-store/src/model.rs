@@ -124,6 +124,23 @@ pub struct StoredRecord {
     pub created_at: DateTime<Utc>,
 }
 
+/// A stored record as matching needs it: its ids, source, time and normalized form (the JSON
+/// text as stored, decoded straight into a `Record`), without the raw row and fields — what an
+/// import loads for every stored candidate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkForm {
+    /// The record's id in the store.
+    pub id: RecordId,
+    /// The person the record currently belongs to.
+    pub person_id: PersonId,
+    /// The source's name.
+    pub source: String,
+    /// When the record entered the store.
+    pub created_at: DateTime<Utc>,
+    /// The normalized form, as stored (JSON text).
+    pub normalized: String,
+}
+
 impl StoredRecord {
     /// The value of a canonical field, if present and not empty.
     pub fn field(&self, name: &str) -> Option<&str> {

@@ -162,8 +162,12 @@ fn change() -> Change {
 }
 
 /// An indicatif bar driven by the linkage engine's progress callbacks (stderr; hidden when
-/// stderr is not a terminal).
-struct Bar(ProgressBar);
+/// stderr is not a terminal). With the environment variable `ATHAR_TIMINGS` set, it also prints
+/// the seconds each stage took on stderr (for profiling; the contract's output is unchanged).
+struct Bar {
+    bar: ProgressBar,
+    timings: Option<std::sync::Mutex<(String, std::time::Instant)>>,
+}
 
 impl Bar {
     fn new() -> Self {
@@ -173,18 +177,36 @@ impl Bar {
         {
             bar.set_style(style.progress_chars("=> "));
         }
-        Bar(bar)
+        let timings = std::env::var_os("ATHAR_TIMINGS")
+            .map(|_| std::sync::Mutex::new((String::from("start"), std::time::Instant::now())));
+        Bar { bar, timings }
+    }
+
+    /// Ends the timing of the current stage (prints it when timings are on).
+    fn lap(&self, next: &str) {
+        if let Some(t) = &self.timings
+            && let Ok(mut t) = t.lock()
+        {
+            eprintln!("timing {:16} {:8.3} s", t.0, t.1.elapsed().as_secs_f64());
+            *t = (next.to_owned(), std::time::Instant::now());
+        }
+    }
+
+    fn finish(&self) {
+        self.lap("done");
+        self.bar.finish_and_clear();
     }
 }
 
 impl Progress for Bar {
     fn stage(&self, name: &str, total: u64) {
-        self.0.set_message(name.to_owned());
-        self.0.set_length(total);
-        self.0.set_position(0);
+        self.lap(name);
+        self.bar.set_message(name.to_owned());
+        self.bar.set_length(total);
+        self.bar.set_position(0);
     }
     fn advance(&self, n: u64) {
-        self.0.inc(n);
+        self.bar.inc(n);
     }
 }
 
@@ -324,7 +346,7 @@ pub fn import(args: ImportArgs) -> anyhow::Result<()> {
                     .await?
                 }
             };
-            bar.0.finish_and_clear();
+            bar.finish();
             let added = if report.outcome.already_imported { 0 } else { report.outcome.records };
             total += added;
             all_already &= report.outcome.already_imported;
@@ -519,7 +541,7 @@ pub fn train(args: DbArgs) -> anyhow::Result<()> {
         let store = open(&args, false).await?;
         let bar = Bar::new();
         let report = ingest::train(&*store, &MatchOptions::default(), &change(), &bar).await?;
-        bar.0.finish_and_clear();
+        bar.finish();
         store.close().await;
         println!(
             "model {} trained on {} records with {} labels ({} pairs scored)",
