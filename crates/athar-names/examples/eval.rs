@@ -4,19 +4,63 @@
 //! reads `left<TAB>right<TAB>same<TAB>category` (header line first; default
 //! `crates/athar-names/eval/pairs.tsv`) and prints, per category and overall, how often
 //! `same` agrees with the label. With `--errors N` it also prints up to N misclassified pairs
-//! per category.
+//! per category. `--explain A B` prints the units of two names, their keys and every unit
+//! comparison instead.
 
 #![allow(clippy::print_stdout)]
 
 use std::collections::BTreeMap;
 
-use athar_names::{Name, compare_names};
+use athar_names::{Name, compare_names, compare_units};
+
+fn explain(a: &str, b: &str) {
+    let (na, nb) = (Name::parse(a), Name::parse(b));
+    for (label, n) in [("A", &na), ("B", &nb)] {
+        for u in &n.units {
+            let keys: Vec<String> = u
+                .keys
+                .iter()
+                .map(|k| {
+                    format!(
+                        "{} [{}] end {:#x}",
+                        k.skeleton.letters(),
+                        k.vowels.describe(k.gaps()),
+                        k.end
+                    )
+                })
+                .collect();
+            println!(
+                "{label} {} ({:?}) groups {:?} near {:?}: {}",
+                u.text,
+                u.kind,
+                u.groups,
+                u.near,
+                keys.join("; ")
+            );
+        }
+    }
+    for ua in &na.units {
+        for ub in &nb.units {
+            println!("{} ~ {}: {:?}", ua.text, ub.text, compare_units(ua, ub));
+        }
+    }
+    let m = compare_names(&na, &nb);
+    println!("same {} score {:.2}: {}", m.same, m.score, m.reason);
+}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut path = format!("{}/eval/pairs.tsv", env!("CARGO_MANIFEST_DIR"));
     let mut show = 0usize;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
+        if a == "--explain" {
+            let (x, y) = (
+                args.next().unwrap_or_default(),
+                args.next().unwrap_or_default(),
+            );
+            explain(&x, &y);
+            return Ok(());
+        }
         if a == "--errors" {
             show = args.next().and_then(|n| n.parse().ok()).unwrap_or(10);
         } else {
