@@ -162,6 +162,16 @@ fn arabic_latin_gap(ar: u8, la: u8) -> f32 {
         return 0.25;
     }
     if ar & gap::WILD != 0 {
+        let longs = ar & LONGS;
+        if longs != 0 {
+            // ئ / ؤ / عا / عي carry their long vowel: رائد is Raed or Raid, never Raad.
+            return if la & longs != longs { 1.0 } else { 0.0 };
+        }
+        // A bare ʿayn or hamza shows as a, aa, ' or nothing, not as a long i (رعد ≠ Raid).
+        if ar & gap::CARRIER == 0 && la & gap::LONG != 0 && la & gap::R_I != 0 && la & gap::R_U == 0
+        {
+            return 0.5;
+        }
         return 0.0;
     }
     let longs = ar & LONGS;
@@ -194,8 +204,11 @@ fn gap_cost(sa: Script, ga: u8, sb: Script, gb: u8, internal: bool) -> f32 {
                 // A vowel on one side only (Majd / Majid; Fatma / Fatima is attested).
                 // An epenthetic e (Fahed, Baker) is not evidence of a vowel.
                 let q = qa | qb;
-                let schwa = q == gap::Q_A | gap::Q_I | gap::Q_U;
+                let schwa = q == gap::Q_A | gap::Q_I | gap::Q_U && (ga | gb) & gap::LONG == 0;
                 if internal && !schwa { 0.5 } else { 0.0 }
+            } else if (latin_aa(ga) && qb & gap::Q_I != 0) || (latin_aa(gb) && qa & gap::Q_I != 0) {
+                // A long a against an i or e (Raad / Raed, Jamaal / Jamel).
+                0.5
             } else if qa & qb != 0 {
                 0.0
             } else {
@@ -232,6 +245,8 @@ fn end_cost(sa: Script, ea: u8, sb: Script, eb: u8) -> f32 {
         CONSONANT => matches!(la, A | I | U | AH),
         I => matches!(la, A | E | AH),
         H => la == A,
+        // Final ا / ى / اء is a long a (Nada, Huda, Hanaa), never a final i or u.
+        A => matches!(la, I | U),
         _ => false,
     };
     let hit = match (sa == Script::Arabic, sb == Script::Arabic) {
@@ -246,13 +261,205 @@ fn end_cost(sa: Script, ea: u8, sb: Script, eb: u8) -> f32 {
     if hit { 1.0 } else { 0.0 }
 }
 
+/// The two vowel slots of a three-radical word, where Arabic morphological patterns show:
+/// فاعل (ماجد: ā, then a short i), فَعَل / فَعْل (مجد, شرف), فعيل (شريف), فعال (وصال), فعول
+/// (نصوح). `v1` is the gap after the first radical, `v2` the gap before the last one.
+#[derive(Debug, Clone, Copy)]
+struct Slots {
+    v1: u8,
+    v2: u8,
+    /// Second and third radical classes.
+    c2: u8,
+    c3: u8,
+    /// The second radical was written doubled (Latin).
+    gem2: bool,
+}
+
+/// The slots of a single-word reading: three consonant classes after no vowel (Majed,
+/// ماجد), or two after an initial vowel, ʿayn or hamza (Amer, عامر).
+fn slots(script: Script, k: &Key) -> Option<Slots> {
+    {
+        use crate::skeleton::end::*;
+        // Compounds and words ending in a long i / u (the nisba حلبي, Halebi) follow other
+        // templates.
+        if k.end & COMPOUND != 0 || matches!(k.end & CLASS, I | U | ANY) {
+            return None;
+        }
+    }
+    let (c, n) = k.skeleton.classes();
+    let g0 = k.vowels.gap(0);
+    if n == 2 && g0 == 0 {
+        // A dropped final h is the third radical (ناصح, Naseh, Nasouh): the gap before it
+        // is the second slot.
+        let last = k.vowels.gap(2);
+        let dropped_h = if script == Script::Arabic {
+            k.end & crate::skeleton::end::CLASS == crate::skeleton::end::H
+        } else {
+            last & gap::WILD != 0
+        };
+        if !dropped_h {
+            return None;
+        }
+        return Some(Slots {
+            v1: k.vowels.gap(1),
+            v2: last & !gap::WILD,
+            c2: c[1],
+            c3: class::H,
+            gem2: k.vowels.geminated(1),
+        });
+    }
+    let first = match n {
+        3 if g0 == 0 => 1,
+        2 if g0 != 0 => 0,
+        _ => return None,
+    };
+    Some(Slots {
+        v1: k.vowels.gap(first),
+        v2: k.vowels.gap(first + 1),
+        c2: c[first],
+        c3: c[first + 1],
+        gem2: k.vowels.geminated(first),
+    })
+}
+
+/// A Latin gap spelled with e only (one e, not ee/ei): the Levantine short i of فاعل, an
+/// imala or an epenthetic vowel.
+fn latin_e(g: u8) -> bool {
+    g & (gap::Q_A | gap::Q_I | gap::Q_U) == gap::Q_A | gap::Q_I | gap::Q_U
+        && g & (gap::R_U | gap::LONG) == 0
+}
+
+/// A Latin gap spelled with a only (a, aa).
+fn latin_a(g: u8) -> bool {
+    g & (gap::Q_I | gap::Q_U) == 0 && g & gap::Q_A != 0
+}
+
+/// A Latin gap spelled with a long a only (aa).
+fn latin_aa(g: u8) -> bool {
+    latin_a(g) && g & gap::LONG != 0
+}
+
+/// A Latin gap spelled with i / y only.
+fn latin_i(g: u8) -> bool {
+    g & (gap::Q_A | gap::Q_U) == 0 && g & gap::Q_I != 0
+}
+
+/// A Latin gap spelled with o / u only.
+fn latin_u(g: u8) -> bool {
+    g & (gap::Q_A | gap::Q_I) == 0 && g & gap::Q_U != 0
+}
+
+/// Latin CaCeC with a single middle consonant (Majed, Samer, Amer): how Levantine spelling
+/// writes فاعل.
+fn latin_faail(s: &Slots) -> bool {
+    latin_a(s.v1) && latin_e(s.v2) && !s.gem2
+}
+
+/// A final cluster that Levantine speech (and so Latin spelling) breaks with an e: a guttural
+/// before the last radical (Fahed) or a sonorant last radical (Bader, Najem).
+fn epenthetic(s: &Slots) -> bool {
+    use class::*;
+    matches!(s.c2, H | X | G) || matches!(s.c3, R | L | M | N)
+}
+
+/// Arabic pattern against a Latin spelling's vowel slots.
+fn pattern_arabic_latin(ar: &Slots, la: &Slots) -> f32 {
+    let (a1, a2) = (ar.v1 & (LONGS | gap::WILD), ar.v2 & (LONGS | gap::WILD));
+    if a1 & gap::R_A != 0 && a1 & (gap::R_I | gap::R_U) == 0 && a2 == 0 {
+        // فاعل: the second slot is a short i (Majid, Majed, Samer), never a or u
+        // (حامد ≠ Hamad); a vowel after a doubled consonant is not after ā (صادق ≠ Seddik).
+        let mut p = 0.0;
+        if la.v2 != 0 && la.v2 & gap::Q_I == 0 {
+            p += 1.0;
+        }
+        if la.gem2 {
+            p += 0.5;
+        }
+        return p;
+    }
+    if a1 & LONGS != 0 || (ar.v1 & gap::WILD != 0 && ar.v1 & gap::CARRIER != 0) {
+        return 0.0;
+    }
+    match a2 {
+        0 => {
+            // فَعَل / فَعْل: a, nothing, or an epenthetic e; not i (شرف ≠ Sharif), and CaCeC
+            // reads as فاعل unless the cluster invites an epenthetic e (مجد ≠ Majed).
+            if latin_i(la.v2) && !latin_e(la.v1) {
+                1.0
+            } else if (latin_u(la.v2) && !latin_u(la.v1)) || (latin_faail(la) && !epenthetic(la)) {
+                0.5
+            } else {
+                0.0
+            }
+        }
+        // فعال: a, aa; a single-consonant CaCeC is فاعل (وصال ≠ Wasel).
+        gap::R_A if latin_faail(la) => 0.5,
+        // فعيل: i, ee, y; a lone e is the short i of فاعل (صديق ≠ Sadek).
+        gap::R_I if latin_e(la.v2) => 0.5,
+        _ => 0.0,
+    }
+}
+
+/// Two Latin spellings' vowel slots: CaCeC (فاعل) against CaCaC, CaCoC, CaCC or CaCeeC.
+fn pattern_latin_latin(a: &Slots, b: &Slots) -> f32 {
+    let one = |x: &Slots, y: &Slots| -> f32 {
+        if !latin_faail(x) {
+            return 0.0;
+        }
+        if y.v2 == 0 {
+            if epenthetic(x) { 0.0 } else { 0.5 }
+        } else if y.v2 & gap::Q_I == 0 || (y.v2 & gap::LONG != 0 && y.v2 & gap::R_I != 0) {
+            0.5
+        } else {
+            0.0
+        }
+    };
+    one(a, b).max(one(b, a))
+}
+
+/// Penalty of the morphological-pattern checks (see [`Slots`]).
+fn pattern_penalty(sa: Script, a: &Key, sb: Script, b: &Key) -> f32 {
+    let (Some(x), Some(y)) = (slots(sa, a), slots(sb, b)) else {
+        return 0.0;
+    };
+    match (sa == Script::Arabic, sb == Script::Arabic) {
+        (true, false) => pattern_arabic_latin(&x, &y),
+        (false, true) => pattern_arabic_latin(&y, &x),
+        (false, false) => pattern_latin_latin(&x, &y),
+        (true, true) => 0.0,
+    }
+}
+
 /// Vowel-anchor penalty of two readings with skeletons of the same length (§4.4), word
-/// endings included.
+/// endings and morphological patterns included.
 pub fn vowel_penalty(sa: Script, a: &Key, sb: Script, b: &Key) -> f32 {
+    vowel_penalty_with(sa, a, sb, b, true)
+}
+
+/// [`vowel_penalty`] with or without the morphological-pattern checks. The lexicon's
+/// nearest-spelling search leaves them out: a spelling one letter from an attested one
+/// (Jamel, attested Djamel / Jemal) is evidence in its own right.
+pub(crate) fn vowel_penalty_with(sa: Script, a: &Key, sb: Script, b: &Key, patterns: bool) -> f32 {
     let n = a.gaps().min(b.gaps());
     let mut p = 0.0;
+    let both_latin = sa != Script::Arabic && sb != Script::Arabic;
     for i in 0..n {
-        p += gap_cost(sa, a.vowels.gap(i), sb, b.vowels.gap(i), i > 0 && i + 1 < n);
+        let (ga, gb) = (a.vowels.gap(i), b.vowels.gap(i));
+        // Levantine drops the short vowel of a first open syllable before a long one
+        // (Droubi / Durubi, Sleiman / Suleiman, Knan / Kinan).
+        if both_latin
+            && i == 1
+            && n > 3
+            && a.vowels.gap(0) == 0
+            && b.vowels.gap(0) == 0
+            && ((ga == 0 && a.vowels.gap(2) != 0) || (gb == 0 && b.vowels.gap(2) != 0))
+        {
+            continue;
+        }
+        p += gap_cost(sa, ga, sb, gb, i > 0 && i + 1 < n);
+    }
+    if patterns {
+        p += pattern_penalty(sa, a, sb, b);
     }
     if n > 1 {
         p += final_gap_cost(sa, a.vowels.gap(n - 1), sb, b.vowels.gap(n - 1));
@@ -272,6 +479,15 @@ pub fn vowel_penalty(sa: Script, a: &Key, sb: Script, b: &Key) -> f32 {
             if g & LONGS != 0 && next == 0 && la_key.vowels.gap(i + 1) & QS == 0 {
                 p += 1.0;
             }
+        }
+    }
+    if both_latin && n > 1 {
+        // -ah / -eh is ة (or ح, ه) after a vowel; a spelling that ends on the bare consonant
+        // instead is another name (Fadil / Fadilah), unlike Salih / Saleh.
+        use crate::skeleton::end::{AH, CONSONANT};
+        let bare = |k: &Key| k.end == CONSONANT && k.vowels.gap(n - 1) == 0;
+        if (a.end == AH && bare(b)) || (b.end == AH && bare(a)) {
+            p += 1.0;
         }
     }
     p + end_cost(sa, a.end, sb, b.end)
@@ -343,6 +559,8 @@ fn compare_simple(a: &Unit, b: &Unit) -> UnitMatch {
     }
     // Rules: best reading pair.
     let mut best_eq: Option<f32> = None;
+    // Pattern part of the best same-skeleton penalty (see `pen_ok`).
+    let mut best_eq_pat = 0.0f32;
     let mut best_d = f32::INFINITY;
     let mut best_d_pen = 0.0f32;
     let mut min_len = usize::MAX;
@@ -350,7 +568,16 @@ fn compare_simple(a: &Unit, b: &Unit) -> UnitMatch {
         for kb in &b.keys {
             if ka.skeleton == kb.skeleton {
                 let p = vowel_penalty(a.script, ka, b.script, kb);
-                best_eq = Some(best_eq.map_or(p, |q: f32| q.min(p)));
+                let pat = pattern_penalty(a.script, ka, b.script, kb);
+                match best_eq {
+                    Some(q) if q < p => {}
+                    // Ties keep the smaller pattern part, whatever the reading order.
+                    Some(q) if q == p => best_eq_pat = best_eq_pat.min(pat),
+                    _ => {
+                        best_eq = Some(p);
+                        best_eq_pat = pat;
+                    }
+                }
             } else {
                 let (la, lb) = (ka.skeleton.len(), kb.skeleton.len());
                 if la.abs_diff(lb) > 2 {
@@ -381,9 +608,15 @@ fn compare_simple(a: &Unit, b: &Unit) -> UnitMatch {
     // the Arabic does not write (الرحمن, Raḥmān).
     let compound = !matches!(a.kind, UnitKind::Simple | UnitKind::Abbreviation)
         || !matches!(b.kind, UnitKind::Simple | UnitKind::Abbreviation);
-    let pen_ok = |p: f32| {
+    // Near an attested spelling, a doubtful vowel is tolerated; between two Latin spellings
+    // the pattern check compares the spellings themselves and is not (Samer / Samar).
+    let pen_ok = |p: f32, pat: f32| {
         if near_same {
-            p <= if both_latin { 1.0 } else { 0.5 }
+            if both_latin {
+                p <= 1.0 && pat == 0.0
+            } else {
+                p <= 0.5
+            }
         } else if compound {
             p <= 0.5
         } else {
@@ -391,7 +624,7 @@ fn compare_simple(a: &Unit, b: &Unit) -> UnitMatch {
         }
     };
     if let Some(p) = best_eq {
-        if pen_ok(p) {
+        if pen_ok(p, best_eq_pat) {
             let mut m = UnitMatch::new(Level::Skeleton, 0.92 - 0.1 * p, Reason::SameSkeleton);
             m.vowel_penalty = p;
             return m;
@@ -413,7 +646,7 @@ fn compare_simple(a: &Unit, b: &Unit) -> UnitMatch {
             _ => 1.0,
         };
         let limit = if near_same { limit + 0.5 } else { limit };
-        if best_d <= limit && pen_ok(best_d_pen) {
+        if best_d <= limit && pen_ok(best_d_pen, 0.0) {
             let mut m = UnitMatch::new(
                 Level::Close,
                 (0.88 - 0.2 * best_d - 0.1 * best_d_pen).max(0.6),

@@ -212,8 +212,13 @@ impl Lexicon {
             for kb in &unit.keys {
                 if ka.skeleton.len() == kb.skeleton.len() {
                     comparable = true;
-                    if crate::compare::vowel_penalty(crate::Script::Arabic, ka, unit.script, kb)
-                        < 0.5
+                    if crate::compare::vowel_penalty_with(
+                        crate::Script::Arabic,
+                        ka,
+                        unit.script,
+                        kb,
+                        false,
+                    ) < 0.5
                     {
                         return true;
                     }

@@ -141,7 +141,9 @@ impl Serialize for Skeleton {
 }
 
 /// The vowel-anchor signature: one gap byte (see [`gap`]) per consonant gap, `len + 1` gaps
-/// for a skeleton of `len` classes.
+/// for a skeleton of `len` classes. The top 16 bits (beyond the 13 gap bytes) mark Latin
+/// consonants written doubled (bit `i` = class `i`; `s` excluded, French `ss` is not
+/// gemination).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct VowelSig(pub u128);
 
@@ -153,6 +155,11 @@ impl VowelSig {
         } else {
             (self.0 >> (8 * i)) as u8
         }
+    }
+
+    /// True when class `i` was written doubled in a Latin spelling (Seddik, Hammad).
+    pub fn geminated(self, i: usize) -> bool {
+        i < 16 && (self.0 >> (GEM_SHIFT + i)) & 1 == 1
     }
 
     fn from_gaps(gaps: &[u8]) -> VowelSig {
@@ -208,6 +215,9 @@ impl Serialize for VowelSig {
     }
 }
 
+/// Bit offset of the gemination mask in a [`VowelSig`].
+const GEM_SHIFT: usize = 112;
+
 /// A skeleton with its vowel signature: one way of reading a unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Key {
@@ -238,6 +248,8 @@ pub mod end {
     pub const AH: u8 = 6;
     /// Arabic final ح (or ه of a two-letter word): a Latin -ah / -eh fits it.
     pub const H: u8 = 7;
+    /// Arabic two-letter word (طه): the unwritten long vowels make any ending fit.
+    pub const ANY: u8 = 8;
     /// Flag bit: the reading spans several words (a compound); word-level checks skip it.
     pub const COMPOUND: u8 = 0x80;
     /// Mask of the ending class.
@@ -272,6 +284,8 @@ pub struct KeyBuilder {
     end: u8,
     /// Number of words appended.
     parts: u8,
+    /// Latin classes written doubled (bit per class index).
+    gem: u16,
 }
 
 impl KeyBuilder {
@@ -283,6 +297,7 @@ impl KeyBuilder {
             latin: false,
             end: 0,
             parts: 0,
+            gem: 0,
         }
     }
 
@@ -296,6 +311,7 @@ impl KeyBuilder {
             latin: false,
             end: k.end,
             parts: 1 + u8::from(k.end & end::COMPOUND != 0),
+            gem: (k.vowels.0 >> GEM_SHIFT) as u16,
         }
     }
 
@@ -303,6 +319,9 @@ impl KeyBuilder {
     /// doubled letters), its inner gap flowing into the next one.
     pub fn class(&mut self, c: u8) {
         if self.classes.last() == Some(&c) {
+            if self.latin && c != class::S && self.gaps.last() == Some(&0) {
+                self.gem |= 1 << (self.classes.len() - 1).min(15);
+            }
             return;
         }
         self.classes.push(c);
@@ -325,6 +344,12 @@ impl KeyBuilder {
     pub fn append(&mut self, other: &KeyBuilder) {
         self.latin |= other.latin;
         self.end = other.end;
+        // Gemination is a word-level signal: a single word keeps it, a compound keeps none.
+        self.gem = if self.parts == 0 && self.classes.is_empty() {
+            other.gem
+        } else {
+            0
+        };
         self.parts = self.parts.saturating_add(other.parts.max(1));
         let Some((first, rest)) = other.gaps.split_first() else {
             return;
@@ -356,7 +381,7 @@ impl KeyBuilder {
         b.drop_final_h();
         Key {
             skeleton: Skeleton::from_classes(&b.classes),
-            vowels: VowelSig::from_gaps(&b.gaps),
+            vowels: VowelSig(VowelSig::from_gaps(&b.gaps).0 | (u128::from(b.gem) << GEM_SHIFT)),
             end: if b.parts > 1 {
                 b.end | end::COMPOUND
             } else {
@@ -373,6 +398,7 @@ pub fn arabic_builder(token: &str) -> KeyBuilder {
     let chars: Vec<char> = token.chars().collect();
     let n = chars.len();
     b.end = match chars.last() {
+        _ if n == 2 && chars.iter().all(|c| is_arabic_consonant(*c)) => end::ANY,
         Some('ة') => end::TA,
         Some('ه') if n > 2 => end::TA,
         Some('ح' | 'ه') => end::H,
@@ -415,7 +441,49 @@ pub fn arabic_builder(token: &str) -> KeyBuilder {
             _ => {}
         }
     }
+    if n == 2 && b.end == end::ANY {
+        // طه is Ṭāhā: a two-letter name hides its long vowels, any spelling of them fits.
+        for g in b.gaps.iter_mut().skip(1) {
+            *g |= gap::WILD;
+        }
+    }
     b
+}
+
+/// An Arabic letter read as a consonant class wherever it stands (not ا و ي ء ع ة ى).
+fn is_arabic_consonant(c: char) -> bool {
+    matches!(
+        c,
+        'ب' | 'پ'
+            | 'ت'
+            | 'ط'
+            | 'ث'
+            | 'ج'
+            | 'ژ'
+            | 'ح'
+            | 'ه'
+            | 'خ'
+            | 'د'
+            | 'ض'
+            | 'ذ'
+            | 'ز'
+            | 'ظ'
+            | 'س'
+            | 'ص'
+            | 'ش'
+            | 'چ'
+            | 'ف'
+            | 'ڤ'
+            | 'ق'
+            | 'ك'
+            | 'ک'
+            | 'غ'
+            | 'گ'
+            | 'ل'
+            | 'م'
+            | 'ن'
+            | 'ر'
+    )
 }
 
 /// Latin spelling profile used to read a token.

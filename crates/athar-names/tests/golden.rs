@@ -236,3 +236,23 @@ fn r3_term_frequencies_weight_rare_units_higher() {
     assert!(tf.frequency(&common) > 3.0 * tf.frequency(&rare));
     assert!(tf.weight(&rare) > tf.weight(&common));
 }
+
+#[test]
+fn r3_pattern_pairs() {
+    check("patterns.tsv", |r| {
+        let (a, b) = (Name::parse(&r[0]), Name::parse(&r[1]));
+        let (m, m2) = (compare_names(&a, &b), compare_names(&b, &a));
+        let want = match r[2].as_str() {
+            "same" => true,
+            "different" => false,
+            other => return Err(format!("bad expectation {other:?}")),
+        };
+        if m.same != want || m2.same != want {
+            return Err(format!(
+                "{:?} / {:?}: expected {} ({}), got {}: {}",
+                r[0], r[1], r[2], r[3], m.same, m.reason
+            ));
+        }
+        Ok(())
+    });
+}
