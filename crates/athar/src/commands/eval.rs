@@ -112,21 +112,30 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "records": items.len(),
             "records_without_truth": missing,
         });
-        println!("{v}");
+        print_out(&format!("{v}\n"))?;
     } else {
-        println!(
-            "pairwise  precision {:.4}  recall {:.4}  F1 {:.4}",
-            s.precision, s.recall, s.f1
-        );
-        println!(
-            "B-cubed   precision {:.4}  recall {:.4}  F1 {:.4}",
-            s.bcubed_precision, s.bcubed_recall, s.bcubed_f1
-        );
-        println!(
-            "{} records evaluated, {} without a truth row (ignored)",
+        print_out(&format!(
+            "pairwise  precision {:.4}  recall {:.4}  F1 {:.4}\n\
+             B-cubed   precision {:.4}  recall {:.4}  F1 {:.4}\n\
+             {} records evaluated, {} without a truth row (ignored)\n",
+            s.precision,
+            s.recall,
+            s.f1,
+            s.bcubed_precision,
+            s.bcubed_recall,
+            s.bcubed_f1,
             items.len(),
             missing
-        );
+        ))?;
     }
     Ok(())
+}
+
+/// Writes to stdout; a reader that closed the pipe early (`| head`) is not an error.
+fn print_out(s: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(s.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
 }

@@ -59,13 +59,35 @@ pub struct Args {
     json: bool,
 }
 
-/// Draws the engine's progress on stderr (hidden when stderr is not a terminal).
+/// Draws the engine's progress on stderr (hidden when stderr is not a terminal). With the
+/// environment variable `ATHAR_TIMINGS` set, also prints the seconds each stage took on stderr
+/// (for profiling; the contract's output is unchanged).
 struct Bar {
     bar: ProgressBar,
+    timings: Option<std::sync::Mutex<(String, Instant)>>,
+}
+
+impl Bar {
+    fn new(bar: ProgressBar) -> Bar {
+        let timings = std::env::var_os("ATHAR_TIMINGS")
+            .map(|_| std::sync::Mutex::new((String::from("reading"), Instant::now())));
+        Bar { bar, timings }
+    }
+
+    /// Ends the timing of the current stage (prints it when timings are on).
+    fn lap(&self, next: &str) {
+        if let Some(t) = &self.timings
+            && let Ok(mut t) = t.lock()
+        {
+            eprintln!("timing {:12} {:8.3} s", t.0, t.1.elapsed().as_secs_f64());
+            *t = (next.to_string(), Instant::now());
+        }
+    }
 }
 
 impl athar_linkage::Progress for Bar {
     fn stage(&self, name: &str, total: u64) {
+        self.lap(name);
         self.bar.set_length(total);
         self.bar.set_position(0);
         self.bar.set_message(name.to_string());
@@ -291,9 +313,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.enable_steady_tick(Duration::from_millis(200));
-    let out = athar_linkage::link(&records, &labels, &opts, &Bar { bar: bar.clone() })
+    let progress = Bar::new(bar.clone());
+    let out = athar_linkage::link(&records, &labels, &opts, &progress)
         .map_err(|e| anyhow::anyhow!("linking failed: {e}"))?;
     bar.finish_and_clear();
+    progress.lap("writing");
 
     let mut w = create(&args.out)?;
     writeln!(w, "record_id,cluster_id")?;
@@ -311,6 +335,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         std::fs::write(p, out.model.to_json())
             .with_context(|| format!("cannot write {}", p.display()))?;
     }
+    progress.lap("done");
     let seconds = start.elapsed().as_secs_f64();
     if args.json {
         let summary = serde_json::json!({
