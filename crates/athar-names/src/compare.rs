@@ -793,7 +793,96 @@ fn assign(w: &[Vec<f32>], rows: usize, cols: usize) -> Vec<Option<usize>> {
 }
 
 /// Compares two whole names, allowing missing, extra and reordered units.
+///
+/// Symmetric: the alignment is computed in one canonical orientation (by the units' texts)
+/// and mirrored, so equally good alignments chosen differently in the two directions cannot
+/// give `compare_names(a, b)` and `compare_names(b, a)` different scores.
 pub fn compare_names(a: &Name, b: &Name) -> NameMatch {
+    fn key(n: &Name) -> Vec<&str> {
+        n.units.iter().map(|u| u.text.as_str()).collect()
+    }
+    if key(a) <= key(b) {
+        compare_names_oriented(a, b)
+    } else {
+        mirror(compare_names_oriented(b, a))
+    }
+}
+
+/// The same comparison seen from the other side.
+fn mirror(m: NameMatch) -> NameMatch {
+    let mut pairs: Vec<AlignedPair> = m
+        .pairs
+        .into_iter()
+        .map(|p| AlignedPair {
+            left: p.right,
+            right: p.left,
+            left_text: p.right_text,
+            right_text: p.left_text,
+            unit: p.unit,
+        })
+        .collect();
+    pairs.sort_by_key(|p| (p.left, p.right));
+    let (unmatched_left, unmatched_right) = (m.unmatched_right, m.unmatched_left);
+    let reason = name_reason(
+        m.reason == NO_LETTERS,
+        pairs.len(),
+        &unmatched_left,
+        &unmatched_right,
+        m.reordered,
+    );
+    NameMatch {
+        score: m.score,
+        same: m.same,
+        pairs,
+        unmatched_left,
+        unmatched_right,
+        reordered: m.reordered,
+        reason,
+    }
+}
+
+const NO_LETTERS: &str = "a name has no letters";
+
+/// The one-line explanation of a name comparison.
+fn name_reason(
+    no_letters: bool,
+    k: usize,
+    unmatched_left: &[String],
+    unmatched_right: &[String],
+    reordered: bool,
+) -> String {
+    let conflict = !unmatched_left.is_empty() && !unmatched_right.is_empty();
+    if no_letters {
+        NO_LETTERS.to_string()
+    } else if k == 0 {
+        "no unit matches".to_string()
+    } else if conflict {
+        format!(
+            "units disagree: {} vs {}",
+            unmatched_left.join(" "),
+            unmatched_right.join(" ")
+        )
+    } else if unmatched_left.is_empty() && unmatched_right.is_empty() {
+        format!(
+            "all {k} units match{}",
+            if reordered { " (reordered)" } else { "" }
+        )
+    } else {
+        let missing = if unmatched_left.is_empty() {
+            unmatched_right
+        } else {
+            unmatched_left
+        };
+        format!(
+            "{k} units match, {} only on one side: {}{}",
+            missing.len(),
+            missing.join(" "),
+            if reordered { " (reordered)" } else { "" }
+        )
+    }
+}
+
+fn compare_names_oriented(a: &Name, b: &Name) -> NameMatch {
     let xa = atoms(a);
     let xb = atoms(b);
     let (na, nb) = (xa.len(), xb.len());
@@ -856,34 +945,13 @@ pub fn compare_names(a: &Name, b: &Name) -> NameMatch {
         let s = sum / denom;
         if reordered { s * 0.95 } else { s }
     };
-    let reason = if na == 0 || nb == 0 {
-        "a name has no letters".to_string()
-    } else if k == 0 {
-        "no unit matches".to_string()
-    } else if conflict {
-        format!(
-            "units disagree: {} vs {}",
-            unmatched_left.join(" "),
-            unmatched_right.join(" ")
-        )
-    } else if unmatched_left.is_empty() && unmatched_right.is_empty() {
-        format!(
-            "all {k} units match{}",
-            if reordered { " (reordered)" } else { "" }
-        )
-    } else {
-        let missing = if unmatched_left.is_empty() {
-            &unmatched_right
-        } else {
-            &unmatched_left
-        };
-        format!(
-            "{k} units match, {} only on one side: {}{}",
-            missing.len(),
-            missing.join(" "),
-            if reordered { " (reordered)" } else { "" }
-        )
-    };
+    let reason = name_reason(
+        na == 0 || nb == 0,
+        k,
+        &unmatched_left,
+        &unmatched_right,
+        reordered,
+    );
     NameMatch {
         score: score.clamp(0.0, 1.0),
         same,
