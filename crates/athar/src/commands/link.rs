@@ -32,7 +32,7 @@ pub struct Args {
     /// Map a column onto a canonical field (repeatable).
     #[arg(long = "map", value_name = "FIELD=COLUMN")]
     map: Vec<String>,
-    /// Match probability at or above which a pair is linked (default 0.5).
+    /// Match probability at or above which a pair is linked (default 0.3).
     #[arg(long)]
     threshold: Option<f64>,
     /// Pairs judged by a human: `left_id,right_id,match` (repeatable).
@@ -298,10 +298,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Some(p) => Some(read_truth(p, &index, records.len())?),
         None => None,
     };
-    let threshold = args.threshold.unwrap_or(0.5);
+    let threshold = args
+        .threshold
+        .unwrap_or(athar_linkage::engine::DEFAULT_THRESHOLD);
     let opts = LinkOptions {
         threshold,
-        review_threshold: (threshold * 0.2).min(0.1),
+        review_threshold: athar_linkage::engine::review_threshold_for(threshold),
         block_cap: args.block_cap.max(2),
         suggest: args.suggest.unwrap_or(0),
         truth,
