@@ -903,16 +903,7 @@ impl Store for PgStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, person_id, source, created_at, normalized)| LinkForm {
-                id,
-                person_id,
-                source,
-                created_at,
-                normalized,
-            })
-            .collect())
+        Ok(rows.into_iter().map(LinkForm::from).collect())
     }
 
     async fn record(&self, id: RecordId) -> Result<Option<StoredRecord>> {

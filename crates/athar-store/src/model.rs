@@ -141,6 +141,27 @@ pub struct LinkForm {
     pub normalized: String,
 }
 
+impl From<(RecordId, PersonId, String, DateTime<Utc>, String)> for LinkForm {
+    /// A row `(id, person_id, source, created_at, normalized)` as both backends select it.
+    fn from(
+        (id, person_id, source, created_at, normalized): (
+            RecordId,
+            PersonId,
+            String,
+            DateTime<Utc>,
+            String,
+        ),
+    ) -> Self {
+        LinkForm {
+            id,
+            person_id,
+            source,
+            created_at,
+            normalized,
+        }
+    }
+}
+
 impl StoredRecord {
     /// The value of a canonical field, if present and not empty.
     pub fn field(&self, name: &str) -> Option<&str> {
