@@ -801,14 +801,22 @@ pub fn compare_names(a: &Name, b: &Name) -> NameMatch {
     fn key(n: &Name) -> Vec<&str> {
         n.units.iter().map(|u| u.text.as_str()).collect()
     }
-    if key(a) <= key(b) {
+    let mut m = if key(a) <= key(b) {
         compare_names_oriented(a, b)
     } else {
         mirror(compare_names_oriented(b, a))
-    }
+    };
+    m.reason = name_reason(
+        a.units.is_empty() || b.units.is_empty(),
+        m.pairs.len(),
+        &m.unmatched_left,
+        &m.unmatched_right,
+        m.reordered,
+    );
+    m
 }
 
-/// The same comparison seen from the other side.
+/// The same comparison seen from the other side (the reason is written by the caller).
 fn mirror(m: NameMatch) -> NameMatch {
     let mut pairs: Vec<AlignedPair> = m
         .pairs
@@ -822,26 +830,13 @@ fn mirror(m: NameMatch) -> NameMatch {
         })
         .collect();
     pairs.sort_by_key(|p| (p.left, p.right));
-    let (unmatched_left, unmatched_right) = (m.unmatched_right, m.unmatched_left);
-    let reason = name_reason(
-        m.reason == NO_LETTERS,
-        pairs.len(),
-        &unmatched_left,
-        &unmatched_right,
-        m.reordered,
-    );
     NameMatch {
-        score: m.score,
-        same: m.same,
         pairs,
-        unmatched_left,
-        unmatched_right,
-        reordered: m.reordered,
-        reason,
+        unmatched_left: m.unmatched_right,
+        unmatched_right: m.unmatched_left,
+        ..m
     }
 }
-
-const NO_LETTERS: &str = "a name has no letters";
 
 /// The one-line explanation of a name comparison.
 fn name_reason(
@@ -853,7 +848,7 @@ fn name_reason(
 ) -> String {
     let conflict = !unmatched_left.is_empty() && !unmatched_right.is_empty();
     if no_letters {
-        NO_LETTERS.to_string()
+        "a name has no letters".to_string()
     } else if k == 0 {
         "no unit matches".to_string()
     } else if conflict {
@@ -882,6 +877,7 @@ fn name_reason(
     }
 }
 
+/// [`compare_names`] with `a` on the left, as given; the reason is left empty.
 fn compare_names_oriented(a: &Name, b: &Name) -> NameMatch {
     let xa = atoms(a);
     let xb = atoms(b);
@@ -945,13 +941,6 @@ fn compare_names_oriented(a: &Name, b: &Name) -> NameMatch {
         let s = sum / denom;
         if reordered { s * 0.95 } else { s }
     };
-    let reason = name_reason(
-        na == 0 || nb == 0,
-        k,
-        &unmatched_left,
-        &unmatched_right,
-        reordered,
-    );
     NameMatch {
         score: score.clamp(0.0, 1.0),
         same,
@@ -959,7 +948,7 @@ fn compare_names_oriented(a: &Name, b: &Name) -> NameMatch {
         unmatched_left,
         unmatched_right,
         reordered,
-        reason,
+        reason: String::new(),
     }
 }
 
