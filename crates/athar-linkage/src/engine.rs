@@ -647,29 +647,28 @@ pub fn link(
     prepared.par_iter_mut().for_each(|p| m.annotate(p));
 
     progress.stage("blocking", 1);
-    let (pairs, report, _) =
-        blocking::candidate_pairs_sampled(&prepared, opts.block_cap, opts.truth.as_deref(), 0);
+    let blocks = blocking::Blocks::new(&prepared, opts.block_cap);
+    let mut report = blocks.report.clone();
+    if let Some(t) = opts.truth.as_deref() {
+        blocks.recall(t, &mut report);
+    }
     progress.advance(1);
 
     progress.stage("estimating", 1);
-    let observe = |c: &PairCode| {
-        let (i, j) = blocking::unpack(*c);
-        Model::observe(&prepared[i as usize], &prepared[j as usize])
-    };
-    let sample: Vec<PairCode> = if pairs.len() <= opts.em_sample {
-        pairs.clone()
-    } else {
-        let step = pairs.len() as f64 / opts.em_sample as f64;
-        (0..opts.em_sample)
-            .map(|k| pairs[(k as f64 * step) as usize])
-            .collect()
-    };
-    let blocked_obs: Vec<Obs> = sample.par_iter().map(observe).collect();
+    // An even sample of the blocked pairs for EM (and for the anchors of the learned model).
+    let (sample, blocked) = blocks.sample(opts.em_sample, opts.seed);
+    let blocked_obs: Vec<Obs> = sample
+        .par_iter()
+        .map(|c| {
+            let (i, j) = blocking::unpack(*c);
+            Model::observe(&prepared[i as usize], &prepared[j as usize])
+        })
+        .collect();
     let rand_obs: Vec<Obs> = random_pairs(n, opts.random_pairs, &mut rng)
         .par_iter()
         .map(|&(i, j)| Model::observe(&prepared[i as usize], &prepared[j as usize]))
         .collect();
-    let weights = pair_weights(&prepared, &blocked_obs, pairs.len());
+    let weights = pair_weights(&prepared, &blocked_obs, blocked.round() as usize);
     m.unsupervised = model::fit_weighted(
         &blocked_obs,
         &rand_obs,
@@ -681,35 +680,52 @@ pub fn link(
     progress.advance(1);
 
     if !labels.is_empty() {
-        m.supervised = Some(train_supervised(&m, &prepared, &pairs, labels, &mut rng));
+        m.supervised = Some(train_supervised(&m, &prepared, &sample, labels, &mut rng));
     }
+    drop(sample);
 
-    progress.stage("scoring", pairs.len() as u64);
+    // Block by block: a block's records stay in the caches while its pairs are scored.
+    progress.stage("scoring", blocks.len() as u64);
     let c = m.compiled();
     let keep = opts.review_threshold.min(0.02) as f32;
-    let scored: Vec<ScoredPair> = pairs
-        .par_chunks(8192)
-        .flat_map_iter(|chunk| {
-            let out: Vec<ScoredPair> = chunk
-                .iter()
-                .filter_map(|&code| {
-                    let (i, j) = blocking::unpack(code);
+    let (mut scored, pairs_scored) = (0..blocks.len())
+        .into_par_iter()
+        .with_min_len(256)
+        .fold(
+            || (Vec::new(), 0u64),
+            |(mut out, mut count), b| {
+                blocks.for_each_pair(b, |i, j| {
+                    count += 1;
                     let p = m
                         .probability_with(&c, &prepared[i as usize], &prepared[j as usize])
                         .0 as f32;
-                    (p >= keep).then_some(ScoredPair {
-                        left: i,
-                        right: j,
-                        probability: p,
-                    })
-                })
-                .collect();
-            progress.advance(chunk.len() as u64);
-            out
-        })
-        .collect();
-    let pairs_scored = pairs.len() as u64;
-    drop(pairs);
+                    if p >= keep {
+                        out.push(ScoredPair {
+                            left: i,
+                            right: j,
+                            probability: p,
+                        });
+                    }
+                });
+                if b % 256 == 0 {
+                    progress.advance(256);
+                }
+                (out, count)
+            },
+        )
+        .reduce(
+            || (Vec::new(), 0u64),
+            |(mut a, x), (mut b, y)| {
+                if a.len() < b.len() {
+                    std::mem::swap(&mut a, &mut b);
+                }
+                a.extend(b);
+                (a, x + y)
+            },
+        );
+    scored.par_sort_unstable_by_key(|s| (s.left, s.right));
+    report.pairs = pairs_scored;
+    drop(blocks);
 
     progress.stage("clustering", 1);
     let edges: Vec<(u32, u32, f32)> = scored
