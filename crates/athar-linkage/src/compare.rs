@@ -166,6 +166,56 @@ pub enum PlaceKey {
     Text(u64),
 }
 
+/// A place of detention as compared: its folded text, the facility's number when it has one
+/// ("Branch 291" and "الفرع ٢٩١" are one branch), and its script — two spellings of one prison
+/// in two scripts cannot be told apart by their text, so such a pair is not compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FacilityKey {
+    /// Hash of the folded text.
+    pub text: u64,
+    /// Hash of the digits, when there are any.
+    pub number: Option<u64>,
+    /// Script of the text.
+    pub script: Script,
+}
+
+impl FacilityKey {
+    fn new(text: &str) -> Option<FacilityKey> {
+        let f = fold_text(text);
+        if f.is_empty() {
+            return None;
+        }
+        let digits: String = text
+            .chars()
+            .map(crate::text::fold_digit)
+            .filter(char::is_ascii_digit)
+            .collect();
+        Some(FacilityKey {
+            text: hash_str(&f),
+            number: (!digits.is_empty()).then(|| hash_str(&digits)),
+            script: script_of(text),
+        })
+    }
+}
+
+fn facility_level(a: &Option<FacilityKey>, b: &Option<FacilityKey>) -> u8 {
+    let (Some(x), Some(y)) = (a, b) else { return 0 };
+    if x.text == y.text {
+        return 1;
+    }
+    match (x.number, y.number) {
+        (Some(m), Some(n)) => {
+            if m == n {
+                1
+            } else {
+                2
+            }
+        }
+        _ if x.script == y.script => 2,
+        _ => 0,
+    }
+}
+
 /// The script of a record's names, as used in strata.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum NameScript {
@@ -202,8 +252,8 @@ pub struct Prepared {
     pub prison_number: Option<u64>,
     /// Date of detention.
     pub detention: Date,
-    /// Place of detention (folded text hash).
-    pub detention_place: Option<u64>,
+    /// Place of detention.
+    pub detention_place: Option<FacilityKey>,
     /// Index of the source in the model's source table (`u16::MAX` when unknown).
     pub source_idx: u16,
     /// Natural log of the term-frequency ratio of the given, father's, family and mother's
@@ -318,14 +368,7 @@ impl Prepared {
             national_id: fold_number(&r.national_id).map(|s| hash_str(&s)),
             prison_number: fold_number(&r.prison_number).map(|s| hash_str(&s)),
             detention: r.detention_date,
-            detention_place: {
-                let f = fold_text(&r.detention_place);
-                if f.is_empty() {
-                    None
-                } else {
-                    Some(hash_str(&f))
-                }
-            },
+            detention_place: FacilityKey::new(&r.detention_place),
             source_idx: u16::MAX,
             tf: [0.0; 4],
             rotated,
@@ -453,6 +496,14 @@ fn leftover_units(p: &Prepared, reading: &[NameField], g: &Gamma, out: &mut [u64
     n
 }
 
+/// True when some of `units` (left over from `mine`) could have been found in `theirs`: a unit
+/// not only in roles that `theirs` leaves empty.
+fn contestable(units: &[u64], mine: &[NameField], theirs: &[NameField]) -> bool {
+    units.iter().any(|&u| {
+        !(0..4).any(|r| theirs[r].is_empty() && mine[r].units.iter().any(|x| x.skel == u))
+    })
+}
+
 fn place_level(a: &Option<PlaceKey>, b: &Option<PlaceKey>) -> u8 {
     let (Some(x), Some(y)) = (a, b) else { return 0 };
     if x == y {
@@ -517,6 +568,13 @@ pub fn compare(a: &Prepared, b: &Prepared) -> Gamma {
         let na = leftover_units(a, read_a, &g, &mut la);
         let nb = leftover_units(b, read_b, &g, &mut lb);
         g[6] = nameset_level(&la[..na], &lb[..nb]);
+        // Sharing no unit says nothing when all that is left of one record sits in roles the
+        // other record left empty (a family name against a grandfather's name).
+        if g[6] == 4
+            && (!contestable(&la[..na], read_a, read_b) || !contestable(&lb[..nb], read_b, read_a))
+        {
+            g[6] = 0;
+        }
     }
     g[7] = birth_level(&a.birth, &b.birth);
     g[8] = eq_level(&a.sex, &b.sex);
@@ -525,7 +583,7 @@ pub fn compare(a: &Prepared, b: &Prepared) -> Gamma {
     g[11] = eq_level(&a.national_id, &b.national_id);
     g[12] = eq_level(&a.prison_number, &b.prison_number);
     g[13] = detention_level(&a.detention, &b.detention);
-    g[14] = eq_level(&a.detention_place, &b.detention_place);
+    g[14] = facility_level(&a.detention_place, &b.detention_place);
     g
 }
 

@@ -224,7 +224,7 @@ fn split_glued_inner(t: &Token, out: &mut Vec<Token>) {
                     return;
                 }
             }
-            for pre in ["abou", "abu"] {
+            for pre in ["abou", "aboo", "abu"] {
                 if let Some(rest) = text.strip_prefix(pre)
                     && rest.len() >= 3
                     && rest.bytes().any(|c| !is_vowel(c))
@@ -269,7 +269,7 @@ fn prefix_particle(t: &Token) -> Option<Particle> {
             "abd" | "abdul" | "abdel" | "abdal" | "abdol" | "abdil" | "abdoul" | "abdulla" => {
                 Particle::Abd
             }
-            "abu" | "abou" | "abo" => Particle::Abu,
+            "abu" | "abou" | "abo" | "aboo" => Particle::Abu,
             "umm" | "um" | "oum" | "om" => Particle::Umm,
             "bin" | "ben" | "ibn" | "bint" | "binte" => Particle::Bin,
             _ => return None,
