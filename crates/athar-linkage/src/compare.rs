@@ -635,6 +635,54 @@ mod tests {
     }
 
     #[test]
+    fn detention_places_compare_by_number_across_scripts() {
+        let place = |t: &str| rec(|r| r.detention_place = t.into());
+        let level = |a: &str, b: &str| compare(&place(a), &place(b))[14];
+        assert_eq!(level("Branch 291", "الفرع ٢٩١"), 1);
+        assert_eq!(level("Branch 291", "الفرع 215"), 2);
+        assert_eq!(
+            level("Sednaya Prison", "Branch 215"),
+            2,
+            "same script, different text"
+        );
+        assert_eq!(
+            level("Sednaya Prison", "سجن صيدنايا"),
+            0,
+            "two scripts, no number: unknown"
+        );
+        assert_eq!(level("Sednaya Prison", "sednaya  prison"), 1);
+        assert_eq!(level("", "Branch 215"), 0);
+    }
+
+    #[test]
+    fn name_set_sharing_nothing_is_neutral_only_when_nothing_could_be_shared() {
+        let a = rec(|r| {
+            r.first_name = "سامح".into();
+            r.father_name = "بلال".into();
+            r.family_name = "كعده".into();
+        });
+        let b = rec(|r| {
+            r.first_name = "سامح".into();
+            r.father_name = "بلال".into();
+            r.grandfather_name = "فارس".into();
+        });
+        // a's family against b's grandfather: each sits where the other record has nothing
+        assert_eq!(compare(&a, &b)[6], 0);
+        let c = rec(|r| {
+            r.first_name = "سامح".into();
+            r.father_name = "بلال".into();
+            r.grandfather_name = "عمر".into();
+        });
+        let d = rec(|r| {
+            r.first_name = "سامح".into();
+            r.father_name = "بلال".into();
+            r.grandfather_name = "فارس".into();
+        });
+        // both give a grandfather, and they differ: sharing nothing counts
+        assert_eq!(compare(&c, &d)[6], 4);
+    }
+
+    #[test]
     fn full_name_fills_roles() {
         let a = rec(|r| r.full_name = "Ahmad Hasan Ali Halabi".into());
         let b = rec(|r| {
