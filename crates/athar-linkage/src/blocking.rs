@@ -401,9 +401,9 @@ impl Blocks {
                 .collect(),
             ..BlockingReport::default()
         };
-        let mut entries = Vec::with_capacity(all.len());
+        // Keep the blocks within their caps, compacted in place.
         let mut blocks = Vec::new();
-        let mut s = 0;
+        let (mut s, mut w) = (0, 0);
         while s < all.len() {
             let code = all[s].0;
             let mut e = s + 1;
@@ -418,13 +418,15 @@ impl Blocks {
                 rep.skipped_records += m as u64;
             } else if m > 1 {
                 rep.pairs += (m * (m - 1) / 2) as u64;
-                let start = entries.len();
-                entries.extend_from_slice(&all[s..e]);
-                blocks.push((start, entries.len()));
+                all.copy_within(s..e, w);
+                blocks.push((w, w + m));
+                w += m;
             }
             s = e;
         }
-        drop(all);
+        all.truncate(w);
+        all.shrink_to_fit();
+        let entries = all;
         // Entries are in code order, so each record's codes arrive ascending.
         let mut offs = vec![0usize; n + 1];
         for &(_, i) in &entries {
