@@ -161,12 +161,16 @@ async fn user_id(tx: &mut Tx, name: &str) -> Result<i64> {
         .ok_or_else(|| StoreError::NotFound(format!("user {name:?}")))
 }
 
-/// Everything about a person, read inside `tx`.
-async fn person_tx(tx: &mut Tx, id: PersonId) -> Result<Option<PersonDetail>> {
+/// Everything about a person, read on `conn` (inside a transaction: one consistent moment).
+/// Both [`athar_store::Store::person`] and the audited console read use it.
+pub(crate) async fn person_tx(
+    conn: &mut sqlx::SqliteConnection,
+    id: PersonId,
+) -> Result<Option<PersonDetail>> {
     let created_at: Option<DateTime<Utc>> =
         sqlx::query_scalar("SELECT created_at FROM persons WHERE id = ?1")
             .bind(id)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *conn)
             .await
             .map_err(db)?;
     let Some(created_at) = created_at else {
@@ -178,7 +182,7 @@ async fn person_tx(tx: &mut Tx, id: PersonId) -> Result<Option<PersonDetail>> {
     );
     let records = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
-        .fetch_all(&mut **tx)
+        .fetch_all(&mut *conn)
         .await
         .map_err(db)?
         .iter()
@@ -191,7 +195,7 @@ async fn person_tx(tx: &mut Tx, id: PersonId) -> Result<Option<PersonDetail>> {
          WHERE m.person_id = ?1 ORDER BY c.id",
     )
     .bind(id)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *conn)
     .await
     .map_err(db)?
     .iter()
@@ -203,7 +207,7 @@ async fn person_tx(tx: &mut Tx, id: PersonId) -> Result<Option<PersonDetail>> {
          WHERE m.person_id = ?1 ORDER BY d.decided_at, d.id",
     )
     .bind(id)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *conn)
     .await
     .map_err(db)?
     .iter()
@@ -216,7 +220,7 @@ async fn person_tx(tx: &mut Tx, id: PersonId) -> Result<Option<PersonDetail>> {
          WHERE m.person_id = ?1 ORDER BY d.id",
     )
     .bind(id)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *conn)
     .await
     .map_err(db)?
     .iter()
@@ -227,7 +231,7 @@ async fn person_tx(tx: &mut Tx, id: PersonId) -> Result<Option<PersonDetail>> {
          WHERE m.person_id = ?1 ORDER BY n.id",
     )
     .bind(id)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *conn)
     .await
     .map_err(db)?
     .iter()
@@ -241,7 +245,7 @@ async fn person_tx(tx: &mut Tx, id: PersonId) -> Result<Option<PersonDetail>> {
          ORDER BY id",
     )
     .bind(id)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *conn)
     .await
     .map_err(db)?;
     let mut history = Vec::with_capacity(events.len());
@@ -253,7 +257,7 @@ async fn person_tx(tx: &mut Tx, id: PersonId) -> Result<Option<PersonDetail>> {
              WHERE event_id = ?1 ORDER BY record_id",
         )
         .bind(event)
-        .fetch_all(&mut **tx)
+        .fetch_all(&mut *conn)
         .await
         .map_err(db)?;
         history.push(LinkEvent {
