@@ -1,7 +1,9 @@
 // The caseworker console in a real browser (issue 7), against the same `athar demo` as the
 // portal specs: a caseworker logs in, imports a small list, confirms a pair from the review
 // queue, sees the merge on the person page and splits it back; an analyst cannot see contact
-// details; an anonymous visitor is refused every console route. No JavaScript anywhere.
+// details; in Arabic, a family's report is matched by an imported list, confirmed and answered
+// with a shared status the family reads with its code (issue 7's "done when"); an anonymous
+// visitor is refused every console route. No JavaScript anywhere.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -185,6 +187,96 @@ test('a family reports, a caseworker records a shared status, and the family see
   const text = await phonePage.locator('main').innerText();
   assert.ok(!text.includes('survivor list'), 'the evidence is never shown to the family');
   await phonePage.screenshot({ path: `${ARTIFACTS}/en-follow-shared-360.png`, fullPage: true });
+  await family.close();
+});
+
+// Issue 7's "done when", in Arabic: from a fresh demo, a family's report, a list imported in
+// the browser that names the same person in Latin letters, the pair confirmed from the review
+// queue, and a status shared with the family, which sees it with its code.
+const NIZAR = { first: 'نزار', father: 'سليم', family: 'القدسي', mother: 'سلمى', year: '١٩٧٩' };
+
+test('in Arabic: a family report, an imported list, a confirmed match and a shared status update', async () => {
+  // The family reports the missing person from a phone and keeps the private code.
+  const family = await browser.newContext({ viewport: { width: 360, height: 740 }, javaScriptEnabled: false, locale: 'ar-SY' });
+  const phonePage = await family.newPage();
+  await gotoPaced(phonePage, `${BASE}/ar/report`);
+  await phonePage.locator('#first_name').fill(NIZAR.first);
+  await phonePage.locator('#father_name').fill(NIZAR.father);
+  await phonePage.locator('#family_name').fill(NIZAR.family);
+  await phonePage.locator('#mother_name').fill(NIZAR.mother);
+  await phonePage.locator('#birth_year').fill(NIZAR.year);
+  await phonePage.locator('#contact').fill('+000 555 0199');
+  await phonePage.getByRole('button', { name: 'أرسل البلاغ' }).click();
+  await phonePage.getByText('وصلنا بلاغك').waitFor();
+  const code = (await phonePage.locator('#follow-code').innerText()).trim();
+
+  // A caseworker imports a prison list (invented rows) in the Arabic console.
+  const context = await desk('ar-SY');
+  const page = await context.newPage();
+  await login(page, 'caseworker', 'ar');
+  // The list: thirty rows of the demo's own prison register (so the engine has a list to
+  // learn from) and one invented row naming the reported person in Latin letters, with
+  // another birth year — a pair the engine is unsure of, for a caseworker to decide.
+  const source = unique('e2e-prison-');
+  const prison = readFileSync(`${process.env.ATHAR_DEMO_DIR}/lists/prison.csv`, 'utf8').trim().split('\n');
+  const header = prison[0].split(',');
+  const nizar = header.map((h) => ({
+    id: `${source}-1`, first_name: 'Nizar', father_name: 'Salim', family_name: 'Qudsi', birth_year: '1983',
+  })[h] ?? '').join(',');
+  const csv = `${[prison[0], ...prison.slice(5, 35), nizar].join('\n')}\n`;
+  await gotoPaced(page, `${BASE}/ar/console/import`);
+  await page.locator('#file').setInputFiles({ name: `${source}.csv`, mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.locator('#source').fill(source);
+  await page.locator('form.form button[type=submit]').click();
+  await page.locator('dd.rows').waitFor();
+  assert.equal((await page.locator('dd.rows').innerText()).trim(), '31');
+  await page.locator('#confirm-import').click();
+  // The import runs as a job; its page refreshes itself (no JavaScript) until it is done.
+  await page.waitForURL(/\/ar\/console\/import\/jobs\/[0-9a-f]{32}\?file=[0-9a-f]{64}$/);
+  const jobUrl = page.url();
+  await page.locator('dl.job[data-phase="done"]').waitFor({ timeout: 120_000 });
+  assert.equal((await page.locator('dd.stored').innerText()).trim(), '31');
+  assert.notEqual((await page.locator('dd.reviews').innerText()).trim(), '0', 'the list sent pairs to review');
+  assert.equal(await page.locator('meta[http-equiv=refresh]').count(), 0, 'a finished job stops refreshing');
+  await page.screenshot({ path: `${ARTIFACTS}/ar-console-import-job.png`, fullPage: true });
+  assert.equal((await gotoPaced(page, jobUrl)).status(), 200, 'the job page stays readable');
+
+  // The review queue, only this list's pairs: the family report against the prison record.
+  await gotoPaced(page, `${BASE}/ar/console/review?source=${encodeURIComponent(source)}`);
+  const row = page.locator('tr', { hasText: NIZAR.family }).filter({ hasText: 'family-reports' });
+  assert.equal(await row.count(), 1, 'the pair of the report and the list is queued');
+  await row.locator('button[data-review]').click();
+  await page.locator('svg.waterfall').waitFor();
+  await page.screenshot({ path: `${ARTIFACTS}/ar-console-compare.png`, fullPage: true });
+  await page.locator('#reason').fill('e2e: نفس الشخص، نفس سنة الولادة والأب');
+  await page.locator('button[value=confirm]').click();
+  await page.waitForURL(/\/ar\/console\/persons\/\d+$/);
+  const personUrl = page.url();
+  const history = await page.locator('table.history').innerText();
+  assert.ok(await page.locator('tr.event.merge').count() > 0, 'the merge is in the history');
+  assert.ok(history.includes('e2e: نفس الشخص'));
+  const recordsText = await page.locator('main').innerText();
+  assert.ok(recordsText.includes(source) && recordsText.includes('family-reports'), 'both records on one person');
+
+  // A status shared with the family: "please contact us", with a message.
+  await page.locator('#status').selectOption('detained');
+  await page.locator('#evidence').fill(`e2e: ${source}, السطر ٢`);
+  await page.locator('#share').selectOption('contact_us');
+  await page.locator('#message').fill('لدينا معلومات جديدة: يرجى الاتصال بالمكتب.');
+  await page.locator('#evidence').locator('xpath=ancestor::form').locator('button[type=submit]').click();
+  await page.waitForURL(personUrl);
+  assert.ok((await page.locator('strong.status').innerText()).trim().length > 0);
+  await page.screenshot({ path: `${ARTIFACTS}/ar-console-person-shared.png`, fullPage: true });
+  await context.close();
+
+  // The family follows the case with its code and sees what was shared, and nothing else.
+  await gotoPaced(phonePage, `${BASE}/ar/follow`);
+  await phonePage.getByLabel('الرمز الخاص').fill(code);
+  await phonePage.getByRole('button', { name: 'اعرض التحديثات' }).click();
+  await phonePage.getByText('يرجى الاتصال بالمكتب').waitFor();
+  const text = await phonePage.locator('main').innerText();
+  assert.ok(!text.includes(source), 'the evidence is never shown to the family');
+  await phonePage.screenshot({ path: `${ARTIFACTS}/ar-follow-shared-360.png`, fullPage: true });
   await family.close();
 });
 

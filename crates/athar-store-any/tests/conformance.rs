@@ -89,6 +89,7 @@ macro_rules! conformance {
         }
     };
 }
+pub(crate) use conformance;
 
 conformance!(
     batch_round_trip,
@@ -107,11 +108,11 @@ conformance!(
     person_search_crosses_scripts,
 );
 
-fn t(s: i64) -> DateTime<Utc> {
+pub fn t(s: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(1_800_000_000 + s, 0).single().unwrap()
 }
 
-fn change(s: i64) -> Change {
+pub fn change(s: i64) -> Change {
     Change::new("tester", t(s))
 }
 

@@ -21,6 +21,9 @@ use super::{
     record_from_row, review_from_row,
 };
 
+/// Records read per page of an export.
+const EXPORT_PAGE: i64 = 5_000;
+
 fn limit(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
@@ -51,21 +54,55 @@ fn token_from_row(row: &SqliteRow) -> Result<ApiToken> {
     })
 }
 
-/// The columns of a queue entry (review item, both sides, claim).
-const QUEUE_SELECT: &str = "SELECT ri.*,
+/// The columns of a queue entry (review item, both sides, claim, stored value), after `SELECT`.
+macro_rules! queue_columns {
+    () => {
+        "ri.*,
         ml.person_id AS l_person, sl.name AS l_source, rl.display_name AS l_name,
         (SELECT value->>1 FROM json_each(rl.fields) WHERE value->>0 = 'governorate') AS l_gov,
         mr.person_id AS r_person, sr.name AS r_source, rr.display_name AS r_name,
         (SELECT value->>1 FROM json_each(rr.fields) WHERE value->>0 = 'governorate') AS r_gov,
-        c.claimed_by AS claimed_by, c.expires_at AS claim_expires
-    FROM review_items ri
+        c.claimed_by AS claimed_by, c.expires_at AS claim_expires, q.value AS order_value"
+    };
+}
+
+/// Both sides of a review item (`ri`) and its claim.
+macro_rules! queue_sides {
+    () => {
+        "
     JOIN records rl ON rl.id = ri.left_record_id
     JOIN memberships ml ON ml.record_id = rl.id
     JOIN sources sl ON sl.id = rl.source_id
     JOIN records rr ON rr.id = ri.right_record_id
     JOIN memberships mr ON mr.record_id = rr.id
     JOIN sources sr ON sr.id = rr.source_id
-    LEFT JOIN console_review_claims c ON c.review_id = ri.id";
+    LEFT JOIN console_review_claims c ON c.review_id = ri.id"
+    };
+}
+
+/// One review item, open or decided.
+const QUEUE_SELECT: &str = concat!(
+    "SELECT ",
+    queue_columns!(),
+    " FROM review_items ri LEFT JOIN console_review_order q ON q.review_id = ri.id",
+    queue_sides!()
+);
+
+/// The open queue, from the value-ordered table (migration 0201) outwards.
+const QUEUE_ORDERED: &str = concat!(
+    "SELECT ",
+    queue_columns!(),
+    " FROM console_review_order q JOIN review_items ri ON ri.id = q.review_id",
+    queue_sides!()
+);
+
+/// The queue filter (`?1` source, `?2` governorate).
+const QUEUE_WHERE: &str = "WHERE (?1 IS NULL OR sl.name = ?1 OR sr.name = ?1)
+      AND (?2 IS NULL
+           OR EXISTS (SELECT 1 FROM json_each(rl.fields)
+                      WHERE value->>0 = 'governorate' AND value->>1 = ?2)
+           OR EXISTS (SELECT 1 FROM json_each(rr.fields)
+                      WHERE value->>0 = 'governorate' AND value->>1 = ?2))";
 
 fn queue_from_row(row: &SqliteRow, now: DateTime<Utc>) -> Result<QueueEntry> {
     let item = review_from_row(row)?;
@@ -83,6 +120,10 @@ fn queue_from_row(row: &SqliteRow, now: DateTime<Utc>) -> Result<QueueEntry> {
         })
     };
     let (left, right) = (side("l")?, side("r")?);
+    // Decided items have left the ordered table: their value is computed the same way.
+    let stored: Option<f64> = row.try_get("order_value").map_err(db)?;
+    let value =
+        stored.unwrap_or_else(|| review_value(item.probability, &left.source, &right.source));
     let claimed_by: Option<String> = row.try_get("claimed_by").map_err(db)?;
     let claim_expires: Option<DateTime<Utc>> = row.try_get("claim_expires").map_err(db)?;
     let live = claim_expires.is_some_and(|t| t > now);
@@ -90,6 +131,7 @@ fn queue_from_row(row: &SqliteRow, now: DateTime<Utc>) -> Result<QueueEntry> {
         item,
         left,
         right,
+        value,
         claimed_by: if live { claimed_by } else { None },
         claim_expires: if live { claim_expires } else { None },
     })
@@ -119,12 +161,16 @@ async fn user_id(tx: &mut Tx, name: &str) -> Result<i64> {
         .ok_or_else(|| StoreError::NotFound(format!("user {name:?}")))
 }
 
-/// Everything about a person, read inside `tx`.
-async fn person_tx(tx: &mut Tx, id: PersonId) -> Result<Option<PersonDetail>> {
+/// Everything about a person, read on `conn` (inside a transaction: one consistent moment).
+/// Both [`athar_store::Store::person`] and the audited console read use it.
+pub(crate) async fn person_tx(
+    conn: &mut sqlx::SqliteConnection,
+    id: PersonId,
+) -> Result<Option<PersonDetail>> {
     let created_at: Option<DateTime<Utc>> =
         sqlx::query_scalar("SELECT created_at FROM persons WHERE id = ?1")
             .bind(id)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *conn)
             .await
             .map_err(db)?;
     let Some(created_at) = created_at else {
@@ -136,7 +182,7 @@ async fn person_tx(tx: &mut Tx, id: PersonId) -> Result<Option<PersonDetail>> {
     );
     let records = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
-        .fetch_all(&mut **tx)
+        .fetch_all(&mut *conn)
         .await
         .map_err(db)?
         .iter()
@@ -149,7 +195,7 @@ async fn person_tx(tx: &mut Tx, id: PersonId) -> Result<Option<PersonDetail>> {
          WHERE m.person_id = ?1 ORDER BY c.id",
     )
     .bind(id)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *conn)
     .await
     .map_err(db)?
     .iter()
@@ -161,7 +207,7 @@ async fn person_tx(tx: &mut Tx, id: PersonId) -> Result<Option<PersonDetail>> {
          WHERE m.person_id = ?1 ORDER BY d.decided_at, d.id",
     )
     .bind(id)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *conn)
     .await
     .map_err(db)?
     .iter()
@@ -174,7 +220,7 @@ async fn person_tx(tx: &mut Tx, id: PersonId) -> Result<Option<PersonDetail>> {
          WHERE m.person_id = ?1 ORDER BY d.id",
     )
     .bind(id)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *conn)
     .await
     .map_err(db)?
     .iter()
@@ -185,7 +231,7 @@ async fn person_tx(tx: &mut Tx, id: PersonId) -> Result<Option<PersonDetail>> {
          WHERE m.person_id = ?1 ORDER BY n.id",
     )
     .bind(id)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *conn)
     .await
     .map_err(db)?
     .iter()
@@ -199,7 +245,7 @@ async fn person_tx(tx: &mut Tx, id: PersonId) -> Result<Option<PersonDetail>> {
          ORDER BY id",
     )
     .bind(id)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *conn)
     .await
     .map_err(db)?;
     let mut history = Vec::with_capacity(events.len());
@@ -211,7 +257,7 @@ async fn person_tx(tx: &mut Tx, id: PersonId) -> Result<Option<PersonDetail>> {
              WHERE event_id = ?1 ORDER BY record_id",
         )
         .bind(event)
-        .fetch_all(&mut **tx)
+        .fetch_all(&mut *conn)
         .await
         .map_err(db)?;
         history.push(LinkEvent {
@@ -565,21 +611,44 @@ impl ConsoleStore for SqliteStore {
         now: DateTime<Utc>,
     ) -> Result<Vec<QueueEntry>> {
         let sql = format!(
-            "SELECT * FROM ({QUEUE_SELECT} WHERE ri.state IN ('open', 'deferred')) q
-             WHERE (?1 IS NULL OR q.l_source = ?1 OR q.r_source = ?1)
-               AND (?2 IS NULL OR q.l_gov = ?2 OR q.r_gov = ?2)
-             ORDER BY q.id LIMIT ?3"
+            "{QUEUE_ORDERED} {QUEUE_WHERE} ORDER BY q.value DESC, q.review_id LIMIT ?3 OFFSET ?4"
         );
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(&filter.source)
             .bind(&filter.governorate)
             .bind(limit(filter.limit))
+            .bind(limit(filter.offset))
             .fetch_all(&self.pool)
             .await
             .map_err(db)?
             .iter()
             .map(|row| queue_from_row(row, now))
             .collect()
+    }
+
+    async fn review_queue_count(&self, filter: &QueueFilter) -> Result<u64> {
+        let n: i64 = if filter.source.is_none() && filter.governorate.is_none() {
+            sqlx::query_scalar("SELECT COUNT(*) FROM console_review_order")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db)?
+        } else {
+            let sql = format!(
+                "SELECT COUNT(*) FROM console_review_order q
+                 JOIN review_items ri ON ri.id = q.review_id
+                 JOIN records rl ON rl.id = ri.left_record_id
+                 JOIN sources sl ON sl.id = rl.source_id
+                 JOIN records rr ON rr.id = ri.right_record_id
+                 JOIN sources sr ON sr.id = rr.source_id {QUEUE_WHERE}"
+            );
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .bind(&filter.source)
+                .bind(&filter.governorate)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db)?
+        };
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     async fn claim_review(
@@ -771,6 +840,83 @@ impl ConsoleStore for SqliteStore {
         .await?;
         tx.commit().await.map_err(db)?;
         Ok(hits)
+    }
+
+    async fn records_audited(
+        &self,
+        ids: &[RecordId],
+        action: &str,
+        detail: &serde_json::Value,
+        change: &Change,
+    ) -> Result<Vec<StoredRecord>> {
+        let mut tx = self.begin_write().await?;
+        let sql = format!(
+            "SELECT {RECORD_COLUMNS} FROM records r JOIN memberships m ON m.record_id = r.id
+             JOIN sources s ON s.id = r.source_id
+             WHERE r.id IN (SELECT value FROM json_each(?1)) ORDER BY r.id"
+        );
+        let records = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(serde_json::to_string(ids).map_err(corrupt)?)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?
+            .iter()
+            .map(record_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        let (target, detail) = records_audit_detail(ids, &records, detail);
+        audit_tx(
+            &mut tx,
+            action,
+            "record",
+            target.as_deref(),
+            &detail,
+            change,
+        )
+        .await?;
+        tx.commit().await.map_err(db)?;
+        Ok(records)
+    }
+
+    async fn export_audited(
+        &self,
+        detail: &serde_json::Value,
+        change: &Change,
+        sink: &mut (dyn for<'r> FnMut(&'r StoredRecord) -> Result<()> + Send),
+    ) -> Result<u64> {
+        // One transaction: the export is one snapshot, and its audit row commits with it. On
+        // SQLite that transaction holds the writer lock while the export reads.
+        let mut tx = self.begin_write().await?;
+        let sql = format!(
+            "SELECT {RECORD_COLUMNS} FROM records r JOIN memberships m ON m.record_id = r.id
+             JOIN sources s ON s.id = r.source_id WHERE r.id > ?1 ORDER BY r.id LIMIT ?2"
+        );
+        let mut after = 0;
+        let mut n = 0u64;
+        loop {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(after)
+                .bind(EXPORT_PAGE)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db)?;
+            let Some(last) = rows.last() else { break };
+            after = last.try_get("id").map_err(db)?;
+            for row in &rows {
+                sink(&record_from_row(row)?)?;
+                n += 1;
+            }
+        }
+        audit_tx(
+            &mut tx,
+            "export",
+            "store",
+            None,
+            &export_audit_detail(detail, n),
+            change,
+        )
+        .await?;
+        tx.commit().await.map_err(db)?;
+        Ok(n)
     }
 
     async fn reporter_contacts_audited(

@@ -915,67 +915,12 @@ impl Store for SqliteStore {
     }
 
     async fn person(&self, id: PersonId) -> Result<Option<PersonDetail>> {
-        let created_at: Option<DateTime<Utc>> =
-            sqlx::query_scalar("SELECT created_at FROM persons WHERE id = ?1")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db)?;
-        let Some(created_at) = created_at else {
-            return Ok(None);
-        };
-        let sql = format!(
-            "SELECT {RECORD_COLUMNS} FROM memberships m JOIN records r ON r.id = m.record_id
-             JOIN sources s ON s.id = r.source_id WHERE m.person_id = ?1 ORDER BY r.id"
-        );
-        let records: Vec<StoredRecord> = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)?
-            .iter()
-            .map(record_from_row)
-            .collect::<Result<_>>()?;
-        let PersonFacts {
-            claims,
-            determinations,
-            detentions,
-        } = self.person_facts(&[id]).await?;
-        let notes = sqlx::query(
-            "SELECT n.*, m.person_id FROM notes n JOIN memberships m ON m.record_id = n.record_id
-             WHERE m.person_id = ?1 ORDER BY n.id",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?
-        .iter()
-        .map(note_from_row)
-        .collect::<Result<_>>()?;
-        let event_ids: Vec<EventId> = sqlx::query_scalar(
-            "SELECT DISTINCT lm.event_id FROM link_moves lm
-             WHERE lm.record_id IN (SELECT record_id FROM memberships WHERE person_id = ?1)
-                OR lm.to_person = ?1 OR lm.from_person = ?1
-             ORDER BY lm.event_id",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
-        let mut history = Vec::with_capacity(event_ids.len());
-        for e in event_ids {
-            history.extend(self.events(e - 1, 1).await?);
-        }
-        Ok(Some(PersonDetail {
-            id,
-            created_at,
-            records,
-            claims,
-            determinations,
-            detentions,
-            notes,
-            history,
-        }))
+        // One read transaction, so records, facts and history are of one moment; the same
+        // reader serves the console's audited read inside its write transaction.
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let person = console::person_tx(&mut tx, id).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(person)
     }
 
     async fn merge_persons(

@@ -91,7 +91,63 @@ pub struct ApiToken {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-/// What the review queue lists: a filter and a page size.
+/// What kind of list a source is, judged from its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    /// Reports by families (someone is searching).
+    Family,
+    /// Survivors' registrations (someone is alive).
+    Survivor,
+    /// Prison registers, releases, detention lists.
+    Detention,
+    /// Anything else.
+    Other,
+}
+
+/// The kind of a source from its name (`family-reports`, `prison`, `survivor-registrations` …),
+/// ASCII letters folded (as the backends' SQL folds them).
+pub fn source_kind(name: &str) -> SourceKind {
+    let n = name.to_ascii_lowercase();
+    if n.contains("family") {
+        SourceKind::Family
+    } else if n.contains("survivor") {
+        SourceKind::Survivor
+    } else if ["prison", "detain", "register", "release", "branch"]
+        .iter()
+        .any(|k| n.contains(k))
+    {
+        SourceKind::Detention
+    } else {
+        SourceKind::Other
+    }
+}
+
+/// The value of reviewing a pair: how much the decision would change for a family (a family
+/// report against a detention or survivor record first) plus how much the answer would teach
+/// the model (pairs near probability ½ teach most).
+///
+/// This is the specification: each backend keeps the value of every open item in an indexed
+/// table (migration 0201) computed by the same formula in SQL, and the conformance suite
+/// checks the two against this function.
+pub fn review_value(probability: f64, left_source: &str, right_source: &str) -> f64 {
+    use SourceKind::*;
+    let p = probability.clamp(0.0, 1.0);
+    let teach = 1.0 - (2.0 * p - 1.0).abs();
+    let change = if left_source == right_source {
+        0.0
+    } else {
+        match (source_kind(left_source), source_kind(right_source)) {
+            (Family, Detention) | (Detention, Family) | (Family, Survivor) | (Survivor, Family) => {
+                2.0
+            }
+            (Survivor, Detention) | (Detention, Survivor) => 1.5,
+            _ => 1.0,
+        }
+    };
+    change + teach
+}
+
+/// What the review queue lists: a filter and a page.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueueFilter {
     /// Only pairs with a record from this source.
@@ -100,6 +156,8 @@ pub struct QueueFilter {
     pub governorate: Option<String>,
     /// At most this many items.
     pub limit: usize,
+    /// Skip this many (in value order) first.
+    pub offset: usize,
 }
 
 /// One side of a review pair, as the queue shows it.
@@ -126,6 +184,8 @@ pub struct QueueEntry {
     pub left: QueueSide,
     /// Right record.
     pub right: QueueSide,
+    /// Its review value ([`review_value`]), as the store keeps it.
+    pub value: f64,
     /// Who holds the item now, if the claim has not expired.
     pub claimed_by: Option<String>,
     /// Until when.
@@ -245,6 +305,48 @@ pub struct RecordHit {
     pub display_name: String,
 }
 
+/// The target id and detail of a [`ConsoleStore::records_audited`] audit event: the id when
+/// one record was asked for; the detail's own keys plus the records and persons read.
+pub fn records_audit_detail(
+    ids: &[RecordId],
+    read: &[StoredRecord],
+    detail: &serde_json::Value,
+) -> (Option<String>, serde_json::Value) {
+    let target = match ids {
+        [one] => Some(one.to_string()),
+        _ => None,
+    };
+    let mut out = match detail {
+        serde_json::Value::Object(m) => m.clone(),
+        serde_json::Value::Null => serde_json::Map::new(),
+        other => {
+            let mut m = serde_json::Map::new();
+            m.insert("detail".into(), other.clone());
+            m
+        }
+    };
+    out.insert(
+        "records".into(),
+        read.iter().map(|r| r.id).collect::<Vec<_>>().into(),
+    );
+    let mut persons: Vec<PersonId> = read.iter().map(|r| r.person_id).collect();
+    persons.sort_unstable();
+    persons.dedup();
+    out.insert("persons".into(), persons.into());
+    (target, serde_json::Value::Object(out))
+}
+
+/// The detail of an [`ConsoleStore::export_audited`] audit event: `detail`'s keys and the
+/// number of records exported.
+pub fn export_audit_detail(detail: &serde_json::Value, records: u64) -> serde_json::Value {
+    let mut out = match detail {
+        serde_json::Value::Object(m) => m.clone(),
+        _ => serde_json::Map::new(),
+    };
+    out.insert("records".into(), records.into());
+    serde_json::Value::Object(out)
+}
+
 /// Storage the console and the API need beyond [`crate::Store`].
 #[async_trait::async_trait]
 pub trait ConsoleStore: Send + Sync {
@@ -315,13 +417,16 @@ pub trait ConsoleStore: Send + Sync {
 
     // --- Review queue ---
 
-    /// Open and deferred review items with their sides and claims, filtered, unordered (the web
-    /// tier orders by value).
+    /// One page of the open and deferred review items with their sides and claims, filtered,
+    /// highest [`review_value`] first (ties: older item first), read through the value index.
     async fn review_queue(
         &self,
         filter: &QueueFilter,
         now: DateTime<Utc>,
     ) -> Result<Vec<QueueEntry>>;
+
+    /// How many open and deferred items `filter` matches (its limit and offset ignored).
+    async fn review_queue_count(&self, filter: &QueueFilter) -> Result<u64>;
 
     /// Claims an item for `change.actor` until `until`, unless someone else holds it.
     async fn claim_review(
@@ -367,6 +472,29 @@ pub trait ConsoleStore: Send + Sync {
         change: &Change,
     ) -> Result<Vec<RecordHit>>;
 
+    /// The records with these ids (in id order; unknown ids are left out), writing one audit
+    /// event `action` on target kind `record` (the id when there is one, and the ids read in
+    /// the detail, beside `detail`'s keys) in the same transaction. The API's record read and
+    /// the hits of its search go through it.
+    async fn records_audited(
+        &self,
+        ids: &[RecordId],
+        action: &str,
+        detail: &serde_json::Value,
+        change: &Change,
+    ) -> Result<Vec<StoredRecord>>;
+
+    /// Every record in id order, handed to `sink` one at a time, read in one transaction that
+    /// also writes an `export` audit event (with `detail` and the number of records): an export
+    /// is a consistent snapshot and is never unrecorded. An error from `sink` ends the export
+    /// and writes nothing. Returns the number of records.
+    async fn export_audited(
+        &self,
+        detail: &serde_json::Value,
+        change: &Change,
+        sink: &mut (dyn for<'r> FnMut(&'r StoredRecord) -> Result<()> + Send),
+    ) -> Result<u64>;
+
     /// Contacts left by reporters whose reports are now records of `person`, writing a
     /// `read_contact` audit event (with the reason in `change`) in the same transaction.
     async fn reporter_contacts_audited(
@@ -399,4 +527,51 @@ pub trait ConsoleStore: Send + Sync {
 
     /// Audit events matching `query`, newest first.
     async fn search_audit(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_kinds_fold_ascii_letters() {
+        assert_eq!(source_kind("family-reports"), SourceKind::Family);
+        assert_eq!(source_kind("survivor-registrations"), SourceKind::Survivor);
+        assert_eq!(
+            source_kind("Sednaya PRISON register"),
+            SourceKind::Detention
+        );
+        assert_eq!(source_kind("hospital"), SourceKind::Other);
+        assert_eq!(source_kind("سجل عائلات"), SourceKind::Other);
+    }
+
+    #[test]
+    fn family_against_prison_comes_first_then_uncertainty() {
+        let v = |p, l, r| review_value(p, l, r);
+        let mut q = [
+            (1, v(0.5, "prison", "prison")),
+            (2, v(0.9, "family-reports", "prison")),
+            (3, v(0.5, "family-reports", "prison")),
+            (4, v(0.6, "prison", "hospital")),
+            (5, v(0.5, "survivors", "prison")),
+        ];
+        q.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let ids: Vec<i32> = q.iter().map(|e| e.0).collect();
+        assert_eq!(ids, vec![3, 5, 2, 4, 1]);
+        assert!((v(0.5, "family", "prison") - 3.0).abs() < 1e-12);
+        assert!(
+            (v(1.7, "a", "a") - 0.0).abs() < 1e-12,
+            "probability is clamped"
+        );
+    }
+
+    #[test]
+    fn audit_details_name_what_was_read() {
+        let (target, d) = records_audit_detail(&[7], &[], &serde_json::json!({"q": "x"}));
+        assert_eq!(target.as_deref(), Some("7"));
+        assert_eq!(d["q"], "x");
+        assert_eq!(d["records"], serde_json::json!([]));
+        let e = export_audit_detail(&serde_json::json!({"format": "csv"}), 12);
+        assert_eq!(e, serde_json::json!({"format": "csv", "records": 12}));
+    }
 }

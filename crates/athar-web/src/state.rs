@@ -61,6 +61,8 @@ pub struct AppState {
     /// The caseworker console's and the API's registry backend (issue 7; `None` on a
     /// portal-only server). Set with [`AppState::with_console`].
     pub console: Option<Arc<dyn crate::console::ConsoleBackend>>,
+    /// The console's import jobs running or finished in this process (kept in memory only).
+    pub jobs: Arc<crate::console::jobs::Jobs>,
 }
 
 impl fmt::Debug for AppState {
@@ -98,6 +100,7 @@ impl AppState {
             clock,
             rng: Arc::new(Mutex::new(rng)),
             console: None,
+            jobs: Arc::default(),
         }
     }
 

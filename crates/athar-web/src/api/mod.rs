@@ -34,7 +34,6 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::console::auth::secret_hash;
 use crate::console::persons::is_contact_column;
-use crate::console::review::{QUEUE_SCAN, order_by_value, value};
 use crate::console::{ConsoleBackend, backend};
 use crate::layout::Rendered;
 
@@ -254,25 +253,17 @@ async fn search(
         ));
     }
     let store = backend(&state)?;
-    // The search runs through the registry's matcher (several reads); its audit row is written
-    // before it, so no search leaves the store unrecorded.
-    store
-        .audit(
-            "search",
-            "person",
-            None,
-            &serde_json::json!({"name": p.name, "father": p.father, "mother": p.mother,
-                                "birth_year": p.birth_year}),
-            &caller.change(&state),
-        )
-        .await?;
     let model = ingest::load_model(store.as_ref()).await?;
+    let query = serde_json::json!({"name": p.name, "father": p.father, "mother": p.mother,
+                                   "birth_year": p.birth_year});
     let q = ingest::Query {
         name: p.name,
         father: p.father,
         mother: p.mother,
         birth_year: p.birth_year,
     };
+    // The matcher reads candidates to score them; what the caller receives is read again,
+    // with the search's audit row, in one transaction: no hit leaves the store unrecorded.
     let hits = ingest::search(
         store.as_ref(),
         &q,
@@ -280,14 +271,26 @@ async fn search(
         p.limit.unwrap_or(20).min(200),
     )
     .await?;
+    let ids: Vec<i64> = hits.iter().map(|h| h.record_id).collect();
+    let read = store
+        .records_audited(
+            &ids,
+            "search",
+            &serde_json::json!({"query": query}),
+            &caller.change(&state),
+        )
+        .await?;
     Ok(Json(
         hits.into_iter()
-            .map(|h| SearchHit {
-                person_id: h.person_id,
-                record_id: h.record_id,
-                display_name: h.display_name,
-                source: h.source,
-                score: h.score,
+            .filter_map(|h| {
+                let r = read.iter().find(|r| r.id == h.record_id)?;
+                Some(SearchHit {
+                    person_id: r.person_id,
+                    record_id: r.id,
+                    display_name: r.display_name.clone(),
+                    source: r.source.clone(),
+                    score: h.score,
+                })
             })
             .collect(),
     ))
@@ -345,15 +348,15 @@ async fn record(
     caller.require(Scope::Read)?;
     let store = backend(&state)?;
     let r = store
-        .record(id)
+        .records_audited(
+            &[id],
+            "read_record",
+            &serde_json::json!({}),
+            &caller.change(&state),
+        )
         .await?
+        .pop()
         .ok_or_else(|| ApiError::from(StoreError::NotFound(format!("record {id}"))))?;
-    let change = caller.change(&state);
-    // The record is personal data: its person is read through the audited path.
-    let p = store.person_audited(r.person_id, &change).await?;
-    let r = p
-        .and_then(|p| p.records.into_iter().find(|x| x.id == id))
-        .unwrap_or(r);
     Ok(Json(record_out(&r, sees_contacts(&caller))))
 }
 
@@ -454,8 +457,10 @@ pub struct ReviewParams {
     pub source: Option<String>,
     /// Only pairs with a record from this governorate.
     pub governorate: Option<String>,
-    /// At most this many (default 50).
+    /// At most this many (default 50, at most 500).
     pub limit: Option<usize>,
+    /// Skip this many first (in value order).
+    pub offset: Option<usize>,
 }
 
 /// The review queue, ordered by value.
@@ -470,15 +475,14 @@ async fn reviews(
     let filter = QueueFilter {
         source: p.source,
         governorate: p.governorate,
-        limit: QUEUE_SCAN,
+        limit: p.limit.unwrap_or(50).min(500),
+        offset: p.offset.unwrap_or(0),
     };
-    let mut q = store.review_queue(&filter, state.clock.now()).await?;
-    order_by_value(&mut q);
+    let q = store.review_queue(&filter, state.clock.now()).await?;
     Ok(Json(
         q.into_iter()
-            .take(p.limit.unwrap_or(50))
             .map(|e| ReviewOut {
-                value: value(&e),
+                value: e.value,
                 id: e.item.id,
                 left_record_id: e.item.left_record_id,
                 right_record_id: e.item.right_record_id,
@@ -629,6 +633,7 @@ async fn import_list(
         }),
         records,
         change,
+        std::sync::Arc::new(athar_linkage::NoProgress),
     )
     .await?;
     Ok(Json(ImportOut {
@@ -671,33 +676,16 @@ async fn export(
             Some(format!("unknown format {:?} (csv or pfif)", p.format)),
         ));
     }
-    // A bulk read of personal data: the audit row is written first, so no export leaves the
-    // store unrecorded (the export reads page by page; one transaction would hold the store).
-    store
-        .audit(
-            "export",
-            "store",
-            None,
-            &serde_json::json!({"format": p.format, "contacts": contacts}),
-            &caller.change(&state),
-        )
-        .await?;
+    let change = caller.change(&state);
     let (body, content_type) = match p.format.as_str() {
         "csv" => (
-            export_csv(store.as_ref(), contacts).await?,
+            export_csv(store.as_ref(), contacts, &change).await?,
             "text/csv; charset=utf-8",
         ),
-        "pfif" => (
-            crate::api::pfif::export(store.as_ref(), contacts).await?,
+        _ => (
+            crate::api::pfif::export(store.as_ref(), contacts, &change).await?,
             "application/xml; charset=utf-8",
         ),
-        other => {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid",
-                Some(format!("unknown format {other:?} (csv or pfif)")),
-            ));
-        }
     };
     let mut r = body.into_response();
     r.headers_mut()
@@ -713,8 +701,13 @@ fn csv_cell(s: &str) -> String {
     }
 }
 
-/// Every record as CSV: `record_id,person_id,source,local_id`, then the canonical fields.
-pub async fn export_csv(store: &dyn ConsoleBackend, contacts: bool) -> Result<String, ApiError> {
+/// Every record as CSV: `record_id,person_id,source,local_id`, then the canonical fields; read
+/// in one transaction with its `export` audit event.
+pub async fn export_csv(
+    store: &dyn ConsoleBackend,
+    contacts: bool,
+    change: &Change,
+) -> Result<String, ApiError> {
     let fields: Vec<&str> = crate::console::review::FIELDS
         .iter()
         .copied()
@@ -726,26 +719,27 @@ pub async fn export_csv(store: &dyn ConsoleBackend, contacts: bool) -> Result<St
         out.push_str(f);
     }
     out.push('\n');
-    let mut after = 0;
-    loop {
-        let page = store.records_page(after, 5_000).await?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
-        for r in &page {
-            out.push_str(&format!(
-                "{},{},{},{}",
-                r.id,
-                r.person_id,
-                csv_cell(&r.source),
-                csv_cell(r.local_id.as_deref().unwrap_or(""))
-            ));
-            for f in &fields {
-                out.push(',');
-                out.push_str(&csv_cell(r.field(f).unwrap_or("")));
-            }
-            out.push('\n');
-        }
-    }
+    store
+        .export_audited(
+            &serde_json::json!({"format": "csv", "contacts": contacts}),
+            change,
+            &mut |r| {
+                out.push_str(&format!(
+                    "{},{},{},{}",
+                    r.id,
+                    r.person_id,
+                    csv_cell(&r.source),
+                    csv_cell(r.local_id.as_deref().unwrap_or(""))
+                ));
+                for f in &fields {
+                    out.push(',');
+                    out.push_str(&csv_cell(r.field(f).unwrap_or("")));
+                }
+                out.push('\n');
+                Ok(())
+            },
+        )
+        .await?;
     Ok(out)
 }
 

@@ -95,19 +95,25 @@ pub fn person_xml(r: &StoredRecord, contacts: bool) -> String {
     out
 }
 
-/// Every record of the store as one PFIF 1.4 document.
-pub async fn export(store: &dyn ConsoleBackend, contacts: bool) -> Result<String, ApiError> {
+/// Every record of the store as one PFIF 1.4 document, read in one transaction with its
+/// `export` audit event.
+pub async fn export(
+    store: &dyn ConsoleBackend,
+    contacts: bool,
+    change: &athar_store::Change,
+) -> Result<String, ApiError> {
     let mut out =
         format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<pfif:pfif xmlns:pfif=\"{NS}\">\n");
-    let mut after = 0;
-    loop {
-        let page = store.records_page(after, 5_000).await?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
-        for r in &page {
-            out.push_str(&person_xml(r, contacts));
-        }
-    }
+    store
+        .export_audited(
+            &serde_json::json!({"format": "pfif", "contacts": contacts}),
+            change,
+            &mut |r| {
+                out.push_str(&person_xml(r, contacts));
+                Ok(())
+            },
+        )
+        .await?;
     out.push_str("</pfif:pfif>\n");
     Ok(out)
 }

@@ -1,5 +1,6 @@
 //! Import in the browser: upload a CSV or XLSX list, see the detected encoding and the column
-//! mapping with a preview of the normalized rows, adjust the mapping, confirm. The import
+//! mapping with a preview of the normalized rows, adjust the mapping, confirm. The confirmed
+//! import runs as a background job ([`super::jobs`]) whose page shows its progress; the import
 //! itself is the CLI's: [`athar_store::ingest::import`], atomic and idempotent by the file's
 //! SHA-256. Also [`retrain`]: the model re-estimated from the whole store with every
 //! caseworker decision as a label, and the open queue rescored with it.
@@ -10,7 +11,9 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use athar_linkage::{Label, LinkOptions, NoProgress};
+use std::sync::Arc;
+
+use athar_linkage::{Label, LinkOptions, NoProgress, Progress};
 use athar_reader::{ReadOptions, open_bytes};
 use athar_record::{Field, FieldMap};
 use athar_store::ingest::{self, Incoming, MatchOptions};
@@ -20,7 +23,9 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use sha2::{Digest, Sha256};
 
+use super::auth::redirect;
 use super::frame::Frame;
+use super::jobs::{self, ImportRequest};
 use super::{ConsoleBackend, ConsoleError, backend};
 use crate::AppState;
 use crate::error::WebError;
@@ -95,26 +100,6 @@ pub struct PreviewPage {
     pub already: bool,
 }
 
-/// The result page.
-#[derive(Template)]
-#[template(path = "console/import_done.html")]
-pub struct DonePage {
-    /// Frame.
-    pub f: Frame,
-    /// Source name.
-    pub source: String,
-    /// Records stored.
-    pub records: u64,
-    /// True when nothing was added (imported before).
-    pub already: bool,
-    /// Records that joined a stored person.
-    pub joined: u64,
-    /// Review items queued.
-    pub reviews: u64,
-    /// New persons.
-    pub new_persons: u64,
-}
-
 /// What the upload and preview forms send.
 #[derive(Debug, Default)]
 struct Upload {
@@ -124,6 +109,8 @@ struct Upload {
     bytes: Vec<u8>,
     /// `map_<i>` → field name, from the preview's menus.
     map: HashMap<usize, String>,
+    /// Rows counted by the preview (shown as the reading phase's total; 0 when absent).
+    rows: u64,
 }
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -188,6 +175,7 @@ async fn read_upload(mut mp: Multipart) -> Result<Upload, WebError> {
                     "csrf" => up.csrf = text,
                     "source" => up.source = text.trim().to_string(),
                     "file_name" => up.file_name = text,
+                    "rows" => up.rows = text.trim().parse().unwrap_or(0),
                     "data" if up.bytes.is_empty() => {
                         up.bytes = b64_decode(&text).ok_or(WebError::BadForm)?;
                     }
@@ -348,6 +336,16 @@ pub fn incoming(
     bytes: Vec<u8>,
     map: FieldMap,
 ) -> Result<(Vec<Incoming>, String), String> {
+    incoming_with(file_name, bytes, map, &|| ())
+}
+
+/// [`incoming`], calling `on_row` after each row read (an import job's progress).
+pub fn incoming_with(
+    file_name: &str,
+    bytes: Vec<u8>,
+    map: FieldMap,
+    on_row: &dyn Fn(),
+) -> Result<(Vec<Incoming>, String), String> {
     let mut list = open_bytes(
         file_name.to_string(),
         bytes,
@@ -371,11 +369,14 @@ pub fn incoming(
             record: row.record,
             line: Some(row.line),
         });
+        on_row();
     }
     Ok((out, format))
 }
 
-/// `POST /{lang}/console/import/confirm`: the import, atomic and idempotent.
+/// `POST /{lang}/console/import/confirm`: starts the import as a background job and sends the
+/// browser to the job's page. The mapping is checked first, so a bad mapping is refused here
+/// and starts nothing.
 pub async fn confirm(
     State(state): State<AppState>,
     f: Frame,
@@ -390,41 +391,35 @@ pub async fn confirm(
     let staff = f.staff()?.clone();
     let store = backend(&state)?;
     let map = field_map(&up).map_err(ConsoleError::Refused)?;
-    let sha256 = sha256_hex(&up.bytes);
-    let file_name = up.file_name.clone();
-    let (records, format) = incoming(&file_name, up.bytes, map).map_err(ConsoleError::Refused)?;
-    let change = staff.change(&state);
-    let file = FileInfo {
-        file_name,
-        sha256,
-        format,
-        received_at: Some(change.at),
-    };
-    let source = SourceInfo {
-        name: up.source.clone(),
-        supplier: None,
-        notes: None,
-    };
-    let report = run_import(store, source, Some(file), records, change).await?;
-    Ok(page(&DonePage {
-        f,
-        source: up.source,
-        records: report.outcome.records,
-        already: report.outcome.already_imported,
-        joined: report.joined_existing,
-        reviews: report.reviews,
-        new_persons: report.new_persons,
-    }))
+    let job = jobs::start(
+        &state,
+        store,
+        &staff,
+        ImportRequest {
+            source: SourceInfo {
+                name: up.source.clone(),
+                supplier: None,
+                notes: None,
+            },
+            file_name: up.file_name.clone(),
+            sha256: sha256_hex(&up.bytes),
+            bytes: up.bytes,
+            map,
+            rows: up.rows,
+        },
+    );
+    Ok(redirect(&jobs::href(&f, &job)))
 }
 
 /// Runs [`ingest::import`] on the blocking pool: planning a list is CPU-bound (blocking,
 /// scoring, clustering) and must not hold up an async worker that serves other requests.
 pub async fn run_import(
-    store: std::sync::Arc<dyn ConsoleBackend>,
+    store: Arc<dyn ConsoleBackend>,
     source: SourceInfo,
     file: Option<FileInfo>,
     records: Vec<Incoming>,
     change: Change,
+    progress: Arc<dyn Progress + Send + Sync>,
 ) -> Result<ingest::ImportReport, StoreError> {
     let handle = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
@@ -435,7 +430,7 @@ pub async fn run_import(
             &records,
             &MatchOptions::default(),
             &change,
-            &NoProgress,
+            progress.as_ref(),
         ))
     })
     .await

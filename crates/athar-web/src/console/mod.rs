@@ -9,7 +9,8 @@
 //! Layout: [`auth`] (argon2id passwords, sessions, login throttling, the guard), [`frame`]
 //! (the console's page frame), [`review`] (queue, compare view, decisions, training),
 //! [`waterfall`] (the explanation chart, pure SVG), [`persons`] (search, person page, merge,
-//! split, reversal, determinations, contacts), [`import`] (upload, preview, confirm), [`tips`],
+//! split, reversal, determinations, contacts), [`import`] (upload, preview, confirm), [`jobs`]
+//! (the import running in the background, its progress page), [`tips`],
 //! [`admin`] (audit search, users, API tokens).
 //!
 //! Rules: every read of a person's details or a reporter's contact goes through an `*_audited`
@@ -21,6 +22,7 @@ pub mod admin;
 pub mod auth;
 pub mod frame;
 pub mod import;
+pub mod jobs;
 pub mod persons;
 pub mod review;
 pub mod tips;
@@ -218,6 +220,12 @@ pub fn registry() -> Vec<Entry> {
             "/{lang}/console/import/confirm",
             Staff(CASEWORK),
             import::confirm,
+        ),
+        entry(
+            "GET",
+            "/{lang}/console/import/jobs/{id}",
+            Staff(CASEWORK),
+            jobs::show,
         ),
         entry("GET", "/{lang}/console/tips", Staff(TIPS), tips::inbox),
         entry(

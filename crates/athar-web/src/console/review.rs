@@ -21,68 +21,8 @@ use crate::security::verify_form_token;
 
 /// How long a claim holds, in minutes.
 pub const CLAIM_MINUTES: i64 = 20;
-/// How many open items the queue reads before ordering by value.
-pub const QUEUE_SCAN: usize = 5_000;
-/// How many items the queue page shows.
+/// How many items a page of the queue shows.
 pub const QUEUE_PAGE: usize = 50;
-
-/// What kind of list a source is, judged from its name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SourceKind {
-    /// Reports by families (someone is searching).
-    Family,
-    /// Survivors' registrations (someone is alive).
-    Survivor,
-    /// Prison registers, releases, detention lists.
-    Detention,
-    /// Anything else.
-    Other,
-}
-
-/// The kind of a source from its name (`family-reports`, `prison`, `survivor-registrations` …).
-pub fn source_kind(name: &str) -> SourceKind {
-    let n = name.to_lowercase();
-    if n.contains("family") {
-        SourceKind::Family
-    } else if n.contains("survivor") {
-        SourceKind::Survivor
-    } else if ["prison", "detain", "register", "release", "branch"]
-        .iter()
-        .any(|k| n.contains(k))
-    {
-        SourceKind::Detention
-    } else {
-        SourceKind::Other
-    }
-}
-
-/// The value of reviewing a pair: how much the decision would change for a family (a family
-/// report against a detention or survivor record first) plus how much the answer would teach
-/// the model (pairs near probability ½ teach most).
-pub fn value(entry: &QueueEntry) -> f64 {
-    use SourceKind::*;
-    let p = entry.item.probability.clamp(0.0, 1.0);
-    let teach = 1.0 - (2.0 * p - 1.0).abs();
-    let change = match (
-        source_kind(&entry.left.source),
-        source_kind(&entry.right.source),
-    ) {
-        (Family, Detention) | (Detention, Family) | (Family, Survivor) | (Survivor, Family) => 2.0,
-        (Survivor, Detention) | (Detention, Survivor) => 1.5,
-        _ if entry.left.source != entry.right.source => 1.0,
-        _ => 0.0,
-    };
-    change + teach
-}
-
-/// Orders queue entries by value, highest first (ties: older item first).
-pub fn order_by_value(entries: &mut [QueueEntry]) {
-    entries.sort_by(|a, b| {
-        value(b)
-            .total_cmp(&value(a))
-            .then(a.item.id.cmp(&b.item.id))
-    });
-}
 
 /// Queue filters from the query string.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -92,6 +32,39 @@ pub struct QueueQuery {
     pub source: String,
     /// Governorate as written.
     pub governorate: String,
+    /// The page (1 is the first).
+    pub page: usize,
+}
+
+impl QueueQuery {
+    /// The page asked for, at least 1.
+    pub fn page(&self) -> usize {
+        self.page.max(1)
+    }
+
+    /// The query string of page `n` with the same filters.
+    pub fn page_href(&self, f: &Frame, n: usize) -> String {
+        let mut href = format!("{}?page={n}", f.href("review"));
+        for (k, v) in [("source", &self.source), ("governorate", &self.governorate)] {
+            if !v.trim().is_empty() {
+                href.push_str(&format!("&{k}={}", urlencoding_component(v.trim())));
+            }
+        }
+        href
+    }
+}
+
+/// Percent-encodes a query-string value (everything but unreserved ASCII).
+fn urlencoding_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// One row of the queue page.
@@ -117,8 +90,12 @@ pub struct QueuePage {
     pub sources: Vec<String>,
     /// Rows, by value.
     pub rows: Vec<QueueRow>,
-    /// Items matching the filter in total (read).
-    pub total: usize,
+    /// Items matching the filter in total.
+    pub total: u64,
+    /// The previous page's link, if any.
+    pub prev: Option<String>,
+    /// The next page's link, if any.
+    pub next: Option<String>,
     /// A notice after retraining.
     pub notice: Option<String>,
     /// "N items, M shown", translated.
@@ -130,51 +107,70 @@ fn opt(s: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_string())
 }
 
-fn count_text(f: &Frame, total: usize, shown: usize) -> String {
+fn count_text(f: &Frame, total: u64, from: usize, shown: usize) -> String {
     f.tr.t_args(
         "c-review-count",
         &[
-            ("n", f.tr.number(total as u64)),
-            ("shown", f.tr.number(shown as u64)),
+            ("n", f.tr.number(total)),
+            (
+                "from",
+                f.tr.number(if shown == 0 { 0 } else { from as u64 + 1 }),
+            ),
+            ("to", f.tr.number((from + shown) as u64)),
         ],
     )
 }
 
-/// `GET /{lang}/console/review`.
-pub async fn queue(
-    State(state): State<AppState>,
+/// One page of the queue, read in value order from the store's index, with its count.
+async fn queue_page(
+    state: &AppState,
     f: Frame,
-    Query(q): Query<QueueQuery>,
+    q: QueueQuery,
+    notice: Option<String>,
 ) -> Result<Response, ConsoleError> {
-    let store = backend(&state)?;
+    let store = backend(state)?;
+    let offset = (q.page() - 1) * QUEUE_PAGE;
     let filter = QueueFilter {
         source: opt(&q.source),
         governorate: opt(&q.governorate),
-        limit: QUEUE_SCAN,
+        limit: QUEUE_PAGE,
+        offset,
     };
-    let mut entries = store.review_queue(&filter, state.clock.now()).await?;
-    order_by_value(&mut entries);
-    let total = entries.len();
-    let rows: Vec<QueueRow> = entries
+    let total = store.review_queue_count(&filter).await?;
+    let rows: Vec<QueueRow> = store
+        .review_queue(&filter, state.clock.now())
+        .await?
         .into_iter()
-        .take(QUEUE_PAGE)
         .map(|e| QueueRow {
-            value: format!("{:.2}", value(&e)),
+            value: format!("{:.2}", e.value),
             percent: format!("{:.0}%", e.item.probability * 100.0),
             e,
         })
         .collect();
     let sources = store.source_names().await?;
-    let count_text = count_text(&f, total, rows.len());
+    let count_text = count_text(&f, total, offset, rows.len());
+    let prev = (q.page() > 1).then(|| q.page_href(&f, q.page() - 1));
+    let next = ((offset + rows.len()) < total as usize).then(|| q.page_href(&f, q.page() + 1));
     Ok(page(&QueuePage {
         f,
         q,
         sources,
         rows,
         total,
-        notice: None,
+        prev,
+        next,
+        notice,
         count_text,
     }))
+}
+
+/// `GET /{lang}/console/review`: a page of the queue, most valuable first.
+pub async fn queue(
+    State(state): State<AppState>,
+    f: Frame,
+    Query(q): Query<QueueQuery>,
+) -> Result<Response, ConsoleError> {
+    queue_page(&state, f, q, None).await
 }
 
 /// One line of the side-by-side comparison.
@@ -420,23 +416,6 @@ pub async fn train(
     let staff = f.staff()?;
     let store = backend(&state)?;
     let report = super::import::retrain(&state, store.as_ref(), &staff.change(&state)).await?;
-    let filter = QueueFilter {
-        limit: QUEUE_SCAN,
-        ..Default::default()
-    };
-    let mut entries = store.review_queue(&filter, state.clock.now()).await?;
-    order_by_value(&mut entries);
-    let total = entries.len();
-    let rows: Vec<QueueRow> = entries
-        .into_iter()
-        .take(QUEUE_PAGE)
-        .map(|e| QueueRow {
-            value: format!("{:.2}", value(&e)),
-            percent: format!("{:.0}%", e.item.probability * 100.0),
-            e,
-        })
-        .collect();
-    let sources = store.source_names().await?;
     let notice = Some(f.tr.t_args(
         "c-trained",
         &[
@@ -445,72 +424,27 @@ pub async fn train(
             ("rescored", report.rescored.to_string()),
         ],
     ));
-    let count_text = count_text(&f, total, rows.len());
-    Ok(page(&QueuePage {
-        f,
-        q: QueueQuery::default(),
-        sources,
-        rows,
-        total,
-        notice,
-        count_text,
-    }))
+    queue_page(&state, f, QueueQuery::default(), notice).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use athar_store::ReviewItem;
-    use athar_store::console::QueueSide;
-    use chrono::TimeZone;
 
-    fn entry(id: i64, p: f64, l: &str, r: &str) -> QueueEntry {
-        let side = |record_id, source: &str| QueueSide {
-            record_id,
-            person_id: record_id,
-            source: source.into(),
-            display_name: String::new(),
-            governorate: None,
+    #[test]
+    fn page_links_keep_the_filters_encoded() {
+        let f = Frame::bare(crate::i18n::Lang::En, None, String::new());
+        let q = QueueQuery {
+            source: "family reports".into(),
+            governorate: "ريف دمشق".into(),
+            page: 0,
         };
-        QueueEntry {
-            item: ReviewItem {
-                id,
-                left_record_id: 1,
-                right_record_id: 2,
-                probability: p,
-                explanation: serde_json::json!({}),
-                model_version: None,
-                state: "open".into(),
-                created_at: chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
-            },
-            left: side(1, l),
-            right: side(2, r),
-            claimed_by: None,
-            claim_expires: None,
-        }
-    }
-
-    #[test]
-    fn family_against_prison_comes_first_then_uncertainty() {
-        let mut q = vec![
-            entry(1, 0.5, "prison", "prison"),
-            entry(2, 0.9, "family-reports", "prison"),
-            entry(3, 0.5, "family-reports", "prison"),
-            entry(4, 0.6, "prison", "hospital"),
-        ];
-        order_by_value(&mut q);
-        let ids: Vec<i64> = q.iter().map(|e| e.item.id).collect();
-        assert_eq!(ids, vec![3, 2, 4, 1]);
-    }
-
-    #[test]
-    fn source_kinds() {
-        assert_eq!(source_kind("family-reports"), SourceKind::Family);
-        assert_eq!(source_kind("survivor-registrations"), SourceKind::Survivor);
-        assert_eq!(
-            source_kind("Sednaya prison register"),
-            SourceKind::Detention
+        assert_eq!(q.page(), 1);
+        let href = q.page_href(&f, 2);
+        assert!(
+            href.starts_with(
+                "/en/console/review?page=2&source=family%20reports&governorate=%D8%B1"
+            )
         );
-        assert_eq!(source_kind("hospital"), SourceKind::Other);
     }
 }

@@ -126,6 +126,12 @@ const MATRIX: &[(&str, &str, &str, [char; 5])] = &[
     ),
     (
         "GET",
+        "/{lang}/console/import/jobs/{id}",
+        "/en/console/import/jobs/00000000000000000000000000000000",
+        ['L', 'A', 'F', 'F', 'A'],
+    ),
+    (
+        "GET",
         "/{lang}/console/tips",
         "/en/console/tips",
         ['L', 'A', 'A', 'F', 'A'],

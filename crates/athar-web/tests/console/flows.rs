@@ -473,24 +473,52 @@ async fn r7_import_in_the_browser_previews_then_imports_once_body(c: Console) {
         r.text().contains("<td><bdi>ماهر</bdi></td>"),
         "the remapped name is previewed"
     );
+    let confirm = [
+        ("source", "hospital-list"),
+        ("file_name", "hospital.csv"),
+        ("data", data.as_str()),
+        ("rows", "2"),
+        ("map_0", "id"),
+        ("map_1", "first_name"),
+        ("map_2", "father_name"),
+        ("map_3", "family_name"),
+        ("map_4", "birth_year"),
+    ];
     let r = cw
-        .post_multipart(
-            "/en/console/import/confirm",
-            &[
-                ("source", "hospital-list"),
-                ("file_name", "hospital.csv"),
-                ("data", &data),
-                ("map_0", "id"),
-                ("map_1", "first_name"),
-                ("map_2", "father_name"),
-                ("map_3", "family_name"),
-                ("map_4", "birth_year"),
-            ],
-            None,
-        )
+        .post_multipart("/en/console/import/confirm", &confirm, None)
         .await;
-    assert_eq!(r.status, 200, "{}", r.text());
+    let job_page = r.header("location").unwrap().to_string();
+    let r = cw.follow_job(r).await;
+    assert!(r.text().contains("data-phase=\"done\""), "{}", r.text());
     assert!(r.text().contains("<dd class=\"stored\">2</dd>"));
+    assert!(r.text().contains("<dd class=\"new-persons\">2</dd>"));
+    // Another caseworker does not see the job; an admin does.
+    let hash =
+        athar_web::console::auth::hash_password_with_salt(super::PASSWORD, b"synthetic-salt-cw2")
+            .unwrap();
+    c.store
+        .add_user(
+            "caseworker2",
+            athar_store::Role::Caseworker,
+            &hash,
+            &Change::new("athar", now()),
+        )
+        .await
+        .unwrap();
+    let mut other = Client::new(c.addr);
+    other.login("caseworker2").await;
+    let r = other.get(&job_page).await;
+    assert_eq!(r.status, 404);
+    assert!(!r.text().contains("hospital.csv"));
+    let mut admin = Client::new(c.addr);
+    admin.login("admin").await;
+    assert!(
+        admin
+            .get(&job_page)
+            .await
+            .text()
+            .contains("<dd class=\"stored\">2</dd>")
+    );
     let hits = c
         .store
         .search_records_audited("ماهر", 10, &Change::new("t", now()))
@@ -500,22 +528,10 @@ async fn r7_import_in_the_browser_previews_then_imports_once_body(c: Console) {
     assert_eq!(hits[0].source, "hospital-list");
     // The same file again adds nothing.
     let r = cw
-        .post_multipart(
-            "/en/console/import/confirm",
-            &[
-                ("source", "hospital-list"),
-                ("file_name", "hospital.csv"),
-                ("data", &data),
-                ("map_0", "id"),
-                ("map_1", "first_name"),
-                ("map_2", "father_name"),
-                ("map_3", "family_name"),
-                ("map_4", "birth_year"),
-            ],
-            None,
-        )
+        .post_multipart("/en/console/import/confirm", &confirm, None)
         .await;
-    assert!(r.text().contains("imported before"));
+    let r = cw.follow_job(r).await;
+    assert!(r.text().contains("imported before"), "{}", r.text());
     assert_eq!(
         c.store
             .search_records_audited("ماهر", 10, &Change::new("t", now()))
@@ -524,6 +540,82 @@ async fn r7_import_in_the_browser_previews_then_imports_once_body(c: Console) {
             .len(),
         1
     );
+}
+
+/// A list that cannot be read fails its job with a message naming the file, writes nothing;
+/// a job the server does not know (after a restart) says so, and says from the file's hash
+/// whether the file is in the store.
+async fn r7_import_job_failure_and_unknown_job_body(c: Console) {
+    let mut cw = Client::new(c.addr);
+    cw.login("caseworker").await;
+    let before = c.store.counts().await.unwrap().records;
+    let r = cw
+        .post_multipart(
+            "/en/console/import/confirm",
+            &[("source", "broken-list")],
+            Some(("broken.xlsx", b"PK\x03\x04 this is not a workbook")),
+        )
+        .await;
+    let r = cw.follow_job(r).await;
+    let html = r.text();
+    assert!(html.contains("data-phase=\"failed\""), "{html}");
+    assert!(
+        html.contains("broken.xlsx"),
+        "the error names the file: {html}"
+    );
+    assert!(html.contains("Nothing was written"));
+    assert_eq!(c.store.counts().await.unwrap().records, before);
+    assert!(
+        !c.store
+            .source_names()
+            .await
+            .unwrap()
+            .contains(&"broken-list".to_string())
+    );
+    // A good list, then its job page after the server forgot the job.
+    let csv = "id,first_name,family_name,birth_year\nK-1,Rami,Haddad,1970\n";
+    let r = cw
+        .post_multipart(
+            "/en/console/import/confirm",
+            &[("source", "kept-list")],
+            Some(("kept.csv", csv.as_bytes())),
+        )
+        .await;
+    let to = r.header("location").unwrap().to_string();
+    let sha = to.split("file=").nth(1).unwrap().to_string();
+    assert!(
+        cw.follow_job(r)
+            .await
+            .text()
+            .contains("<dd class=\"stored\">1</dd>")
+    );
+    let lost = cw
+        .get(&format!(
+            "/en/console/import/jobs/{}?file={sha}",
+            "0".repeat(32)
+        ))
+        .await;
+    assert_eq!(lost.status, 404);
+    let html = lost.text();
+    assert!(html.contains("not known"), "{html}");
+    assert!(html.contains("restarted"));
+    assert!(html.contains("class=\"lost-imported\""), "{html}");
+    assert!(html.contains("1 records imported into"), "{html}");
+    let never = cw
+        .get(&format!(
+            "/en/console/import/jobs/{}?file={}",
+            "0".repeat(32),
+            "ab".repeat(32)
+        ))
+        .await;
+    assert!(never.text().contains("class=\"lost-not-imported\""));
+    let ar = cw
+        .get(&format!(
+            "/ar/console/import/jobs/{}?file={sha}",
+            "0".repeat(32)
+        ))
+        .await;
+    assert!(ar.text().contains("غير معروفة"));
 }
 
 async fn r7_retraining_uses_decisions_as_labels_and_rescores_the_queue_body(c: Console) {
@@ -606,6 +698,7 @@ super::on_both_stores!(
     r7_determination_with_evidence_is_recorded_and_audited => r7_determination_with_evidence_is_recorded_and_audited_body,
     r7_admin_searches_the_audit_log_and_manages_users => r7_admin_searches_the_audit_log_and_manages_users_body,
     r7_import_in_the_browser_previews_then_imports_once => r7_import_in_the_browser_previews_then_imports_once_body,
+    r7_import_job_failure_and_unknown_job => r7_import_job_failure_and_unknown_job_body,
     r7_retraining_uses_decisions_as_labels_and_rescores_the_queue => r7_retraining_uses_decisions_as_labels_and_rescores_the_queue_body,
     r7_lists_larger_than_a_form_upload_through_the_console => r7_lists_larger_than_a_form_upload_through_the_console_body,
 );

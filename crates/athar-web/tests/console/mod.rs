@@ -458,6 +458,24 @@ impl Client {
         resp
     }
 
+    /// Follows a confirmed import (a 303 to its job page) until the job page stops refreshing
+    /// itself; returns the last page. Every page on the way must refresh itself.
+    pub async fn follow_job(&mut self, confirmed: Resp) -> Resp {
+        assert_eq!(confirmed.status, 303, "{}", confirmed.text());
+        let to = confirmed.header("location").unwrap().to_string();
+        assert!(to.contains("/console/import/jobs/"), "{to}");
+        for _ in 0..600 {
+            let r = self.get(&to).await;
+            assert_eq!(r.status, 200, "{}", r.text());
+            if !r.text().contains("http-equiv=\"refresh\"") {
+                return r;
+            }
+            assert!(r.text().contains("data-phase="), "{}", r.text());
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the import job did not finish in 30 s");
+    }
+
     /// Logs in as `name` and asserts it worked.
     pub async fn login(&mut self, name: &str) {
         self.get("/en/console/login").await;
