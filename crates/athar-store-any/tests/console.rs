@@ -16,6 +16,7 @@ crate::conformance::conformance!(
     review_queue_follows_review_value,
     review_queue_values_follow_decisions_and_rescoring,
     records_audited_reads_and_audits_together,
+    review_queue_audited_reads_the_same_page_and_audits_it,
     export_audited_is_one_audited_snapshot,
 );
 
@@ -492,6 +493,35 @@ async fn records_audited_reads_and_audits_together(s: &AnyStore) {
         .unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].detail["records"], json!([]));
+}
+
+async fn review_queue_audited_reads_the_same_page_and_audits_it(s: &AnyStore) {
+    queue_fixture(s).await;
+    let c = console(s);
+    let now = t(10);
+    let page = filter(Some("family-reports"), None, 2, 1);
+    let plain = c.review_queue(&page, now).await.unwrap();
+    let audited = c
+        .review_queue_audited(&page, now, &change(11))
+        .await
+        .unwrap();
+    let ids = |v: &[QueueEntry]| v.iter().map(|e| e.item.id).collect::<Vec<_>>();
+    assert_eq!(ids(&audited), ids(&plain));
+    assert_eq!(audited.len(), 2);
+    let events = c
+        .search_audit(&AuditQuery {
+            action: Some("review.queue".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0].actor, "tester");
+    assert_eq!(events[0].at, t(11));
+    assert_eq!(events[0].detail["items"], json!(ids(&audited)));
+    assert_eq!(events[0].detail["source"], json!("family-reports"));
+    assert_eq!(events[0].detail["offset"], json!(1));
 }
 
 /// The `export` audit events, newest first.

@@ -628,6 +628,40 @@ impl ConsoleStore for PgStore {
             .collect()
     }
 
+    async fn review_queue_audited(
+        &self,
+        filter: &QueueFilter,
+        now: DateTime<Utc>,
+        change: &Change,
+    ) -> Result<Vec<QueueEntry>> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let sql = format!(
+            "{QUEUE_ORDERED} {QUEUE_WHERE} ORDER BY q.value DESC, q.review_id LIMIT $3 OFFSET $4"
+        );
+        let entries = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(&filter.source)
+            .bind(&filter.governorate)
+            .bind(limit(filter.limit))
+            .bind(limit(filter.offset))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|row| queue_from_row(row, now))
+            .collect::<Result<Vec<_>>>()?;
+        audit_tx(
+            &mut tx,
+            "review.queue",
+            "review",
+            None,
+            &queue_audit_detail(filter, &entries),
+            change,
+        )
+        .await?;
+        tx.commit().await.map_err(db)?;
+        Ok(entries)
+    }
+
     async fn review_queue_count(&self, filter: &QueueFilter) -> Result<u64> {
         let n: i64 = if filter.source.is_none() && filter.governorate.is_none() {
             sqlx::query_scalar("SELECT COUNT(*) FROM console_review_order")

@@ -347,6 +347,17 @@ pub fn export_audit_detail(detail: &serde_json::Value, records: u64) -> serde_js
     serde_json::Value::Object(out)
 }
 
+/// The detail of a [`ConsoleStore::review_queue_audited`] audit event: the items shown and the
+/// filter.
+pub fn queue_audit_detail(filter: &QueueFilter, entries: &[QueueEntry]) -> serde_json::Value {
+    serde_json::json!({
+        "items": entries.iter().map(|e| e.item.id).collect::<Vec<_>>(),
+        "source": filter.source,
+        "governorate": filter.governorate,
+        "offset": filter.offset,
+    })
+}
+
 /// Storage the console and the API need beyond [`crate::Store`].
 #[async_trait::async_trait]
 pub trait ConsoleStore: Send + Sync {
@@ -423,6 +434,16 @@ pub trait ConsoleStore: Send + Sync {
         &self,
         filter: &QueueFilter,
         now: DateTime<Utc>,
+    ) -> Result<Vec<QueueEntry>>;
+
+    /// [`ConsoleStore::review_queue`] for a member of staff: the page shows both sides' names,
+    /// so it is read and an audit event naming its items (`review.queue`) is written in one
+    /// transaction.
+    async fn review_queue_audited(
+        &self,
+        filter: &QueueFilter,
+        now: DateTime<Utc>,
+        change: &Change,
     ) -> Result<Vec<QueueEntry>>;
 
     /// How many open and deferred items `filter` matches (its limit and offset ignored).

@@ -478,7 +478,9 @@ async fn reviews(
         limit: p.limit.unwrap_or(50).min(500),
         offset: p.offset.unwrap_or(0),
     };
-    let q = store.review_queue(&filter, state.clock.now()).await?;
+    let q = store
+        .review_queue_audited(&filter, state.clock.now(), &caller.change(&state))
+        .await?;
     Ok(Json(
         q.into_iter()
             .map(|e| ReviewOut {

@@ -128,6 +128,7 @@ async fn queue_page(
     q: QueueQuery,
     notice: Option<String>,
 ) -> Result<Response, ConsoleError> {
+    let staff = f.staff()?.clone();
     let store = backend(state)?;
     let offset = (q.page() - 1) * QUEUE_PAGE;
     let filter = QueueFilter {
@@ -137,8 +138,9 @@ async fn queue_page(
         offset,
     };
     let total = store.review_queue_count(&filter).await?;
+    // The page shows both sides' names: read and audited in one transaction.
     let rows: Vec<QueueRow> = store
-        .review_queue(&filter, state.clock.now())
+        .review_queue_audited(&filter, state.clock.now(), &staff.change(state))
         .await?
         .into_iter()
         .map(|e| QueueRow {
