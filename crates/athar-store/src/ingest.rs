@@ -6,12 +6,15 @@
 //! - [`ingest_one`]: one record (a web report, a survivor registration) scored with the saved
 //!   model against the records sharing a blocking key with it;
 //! - [`plan_import`] + [`Store::write_batch`] ([`import`] does both): a whole list through the
-//!   engine's batch path ([`athar_linkage::link`]) over the new records together with the stored
-//!   records that share a blocking key with any of them. Existing persons are never merged
-//!   automatically: when the batch suggests two stored persons are one, the pair goes to review.
+//!   engine's incremental batch path ([`athar_linkage::link_incremental`]) over the new records
+//!   and the stored records that share a blocking key with any of them: the saved model scores
+//!   only the pairs that touch a new record (nothing is re-estimated, stored pairs are not
+//!   re-scored). Existing persons are never merged automatically: a pair that would merge two
+//!   stored persons goes to review.
 //!
-//! The first list imported into an empty store fits the model, which is saved; `athar train`
-//! re-estimates it from the whole store with the caseworkers' judgements as labels.
+//! The first list imported into a store without a model goes through the full batch path
+//! ([`athar_linkage::link`]), which fits the model; it is saved. `athar train` re-estimates it
+//! from the whole store with the caseworkers' judgements as labels.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -164,6 +167,15 @@ pub fn name_keys(r: &LinkRecord) -> Vec<i64> {
 
 /// Builds the stored form of an incoming record (its keys computed from `lr`).
 pub fn new_record(inc: &Incoming, lr: &LinkRecord) -> Result<NewRecord> {
+    new_record_with_keys(inc, lr, keys_of(lr))
+}
+
+/// [`new_record`] with the record's blocking keys ([`keys_of`]) already computed.
+fn new_record_with_keys(
+    inc: &Incoming,
+    lr: &LinkRecord,
+    block_keys: Vec<i64>,
+) -> Result<NewRecord> {
     let fields: Vec<(String, String)> = inc
         .record
         .pairs()
@@ -178,13 +190,51 @@ pub fn new_record(inc: &Incoming, lr: &LinkRecord) -> Result<NewRecord> {
             .map_err(|e| StoreError::Invalid(format!("record does not serialize: {e}")))?,
         display_name: display_name(&inc.record),
         keys: {
-            let mut keys = keys_of(lr);
+            let mut keys = block_keys;
             keys.extend(name_keys(lr));
             keys.sort_unstable();
             keys.dedup();
             keys
         },
     })
+}
+
+/// The engine's view of a list's new records and their blocking keys ([`keys_of`]), computed
+/// once per import (the candidate lookup, the stored keys and the matching all use them).
+#[derive(Debug, Clone, Default)]
+pub struct NewList {
+    /// One engine record per incoming record, ids `n0`, `n1`, …
+    pub link_records: Vec<LinkRecord>,
+    /// The blocking keys of each.
+    pub keys: Vec<Vec<i64>>,
+}
+
+/// Reads a list's incoming records into a [`NewList`] (in parallel).
+pub fn read_new(incoming: &[Incoming], source: &str, at: DateTime<Utc>) -> NewList {
+    let (link_records, keys) = incoming
+        .par_iter()
+        .enumerate()
+        .map(|(i, inc)| {
+            let lr = link_record(&inc.record, format!("n{i}"), source, at);
+            let keys = keys_of(&lr);
+            (lr, keys)
+        })
+        .unzip();
+    NewList { link_records, keys }
+}
+
+/// The stored forms of a list's new records, with their blocking keys.
+fn stored_forms(
+    incoming: &[Incoming],
+    link_records: &[LinkRecord],
+    keys: Vec<Vec<i64>>,
+) -> Result<Vec<NewRecord>> {
+    incoming
+        .par_iter()
+        .zip(link_records)
+        .zip(keys)
+        .map(|((inc, lr), keys)| new_record_with_keys(inc, lr, keys))
+        .collect()
 }
 
 /// A batch ready to write, with what the matching decided.
@@ -198,8 +248,9 @@ pub struct ImportPlan {
     pub joined_existing: u64,
 }
 
-/// Plans the import of a list: the engine's batch path over the new records and the stored
-/// records that share a blocking key with them. CPU-bound (run it off the async runtime in a
+/// Plans the import of a list: with a saved `model`, the engine's incremental batch path over
+/// the new records and the stored records that share a blocking key with them; without one,
+/// the full batch path, which fits the model (returned in [`ImportPlan::fitted_model`]). CPU-bound (run it off the async runtime in a
 /// server). `existing` must be those stored candidates; `model` the active model, if any.
 // The inputs are independent parts of one request; a struct for them would only rename them.
 #[allow(clippy::too_many_arguments)]
@@ -207,6 +258,7 @@ pub fn plan_import(
     source: SourceInfo,
     file: Option<FileInfo>,
     incoming: &[Incoming],
+    new: NewList,
     existing: &[LinkForm],
     model: Option<&Model>,
     opts: &MatchOptions,
@@ -214,24 +266,36 @@ pub fn plan_import(
     progress: &dyn Progress,
 ) -> Result<ImportPlan> {
     let n_new = incoming.len();
+    if new.link_records.len() != n_new || new.keys.len() != n_new {
+        return Err(StoreError::Invalid(
+            "the new list does not match the incoming records".into(),
+        ));
+    }
     progress.stage("reading new", n_new as u64);
-    let prepared: Vec<(LinkRecord, NewRecord)> = incoming
-        .par_iter()
-        .enumerate()
-        .map(|(i, inc)| {
-            let lr = link_record(&inc.record, format!("n{i}"), &source.name, at);
-            let nr = new_record(inc, &lr)?;
-            Ok((lr, nr))
-        })
-        .collect::<Result<_>>()?;
-    let (mut link_records, records): (Vec<LinkRecord>, Vec<NewRecord>) =
-        prepared.into_iter().unzip();
+    let NewList {
+        mut link_records,
+        keys,
+    } = new;
     progress.stage("reading stored", existing.len() as u64);
     let stored: Vec<LinkRecord> = existing
         .par_iter()
         .map(link_form_record)
         .collect::<Result<_>>()?;
     link_records.extend(stored);
+    if let Some(m) = model {
+        return plan_incremental(
+            source,
+            file,
+            incoming,
+            keys,
+            link_records,
+            existing,
+            m,
+            opts,
+            at,
+            progress,
+        );
+    }
     let mut link_opts = opts.link.clone();
     if let Some(m) = model {
         link_opts.threshold = m.threshold;
@@ -364,19 +428,117 @@ pub fn plan_import(
             model_version: model_version_str.clone(),
         });
     }
+    // the engine's working set (prepared records, pairs) is freed here
+    let fitted = {
+        let o = outcome;
+        o.model
+    };
+    let fitted_model = model.is_none().then_some(fitted);
+    // The stored forms last, once the engine's working set is freed (peak memory).
     let mut batch = WriteBatch::new(source, file);
-    batch.records = records;
+    batch.records = stored_forms(incoming, &link_records[..n_new], keys)?;
+    drop(link_records);
     batch.placements = placements;
     batch.new_persons = new_persons;
     batch.reviews = reviews;
-    let fitted_model = if model.is_none() {
-        Some(outcome.model)
-    } else {
-        None
-    };
     Ok(ImportPlan {
         batch,
         fitted_model,
+        joined_existing,
+    })
+}
+
+/// [`plan_import`] with a saved model: the engine's incremental batch path
+/// ([`athar_linkage::link_incremental`]) — only pairs touching a new record are scored, with the
+/// saved model, and stored persons are never merged (such pairs become review items).
+#[allow(clippy::too_many_arguments)]
+fn plan_incremental(
+    source: SourceInfo,
+    file: Option<FileInfo>,
+    incoming: &[Incoming],
+    keys: Vec<Vec<i64>>,
+    link_records: Vec<LinkRecord>,
+    existing: &[LinkForm],
+    model: &Model,
+    opts: &MatchOptions,
+    at: DateTime<Utc>,
+    progress: &dyn Progress,
+) -> Result<ImportPlan> {
+    let n_new = incoming.len();
+    let persons: Vec<PersonId> = existing.iter().map(|r| r.person_id).collect();
+    let outcome = athar_linkage::link_incremental(&link_records, n_new, &persons, model, progress);
+    progress.stage("placing", n_new as u64);
+    let version = Some(format!("batch-{}", model_version(at, "fit")));
+    let mut joined_existing = 0u64;
+    let placements: Vec<Placement> = outcome
+        .placements
+        .iter()
+        .map(|p| match *p {
+            athar_linkage::IncrementalPlacement::Stored {
+                person,
+                probability,
+            } => {
+                joined_existing += 1;
+                Placement {
+                    person: PersonRef::Existing(person),
+                    model_version: version.clone(),
+                    score: probability.map(f64::from),
+                    reason: "link band: joined a stored person".into(),
+                }
+            }
+            athar_linkage::IncrementalPlacement::New(k) => Placement {
+                person: PersonRef::New(k),
+                model_version: version.clone(),
+                score: None,
+                reason: "new person (or linked within the list)".into(),
+            },
+        })
+        .collect();
+    let rec_ref = |idx: u32| -> RecordRef {
+        let idx = idx as usize;
+        if idx < n_new {
+            RecordRef::New(idx as u32)
+        } else {
+            RecordRef::Existing(existing[idx - n_new].id)
+        }
+    };
+    // The best review items of each new record (they come best first).
+    let mut per_record: HashMap<u32, usize> = HashMap::new();
+    let chosen: Vec<_> = outcome
+        .reviews
+        .iter()
+        .filter(|p| {
+            let count = per_record.entry(p.left).or_default();
+            *count += 1;
+            *count <= opts.max_reviews_per_record
+        })
+        .collect();
+    let reviews: Vec<NewReview> = chosen
+        .par_iter()
+        .map(|p| {
+            let m = outcome.explain(model, p.left, p.right);
+            Ok(NewReview {
+                left: rec_ref(p.left),
+                right: rec_ref(p.right),
+                probability: m.probability,
+                explanation: serde_json::to_value(&m.explanation)
+                    .map_err(|e| StoreError::Invalid(e.to_string()))?,
+                model_version: version.clone(),
+            })
+        })
+        .collect::<Result<_>>()?;
+    let new_persons = outcome.new_persons;
+    drop(outcome);
+    // The stored forms last, once the engine's working set is freed (peak memory).
+    let mut batch = WriteBatch::new(source, file);
+    batch.records = stored_forms(incoming, &link_records[..n_new], keys)?;
+    drop(link_records);
+    batch.placements = placements;
+    batch.new_persons = new_persons;
+    batch.reviews = reviews;
+    Ok(ImportPlan {
+        batch,
+        fitted_model: None,
         joined_existing,
     })
 }
@@ -435,19 +597,11 @@ pub async fn import<S: Store + ?Sized>(
         });
     }
     let model = load_model(store).await?;
+    progress.stage("keys", incoming.len() as u64);
+    let new = read_new(incoming, &source.name, change.at);
     let existing = if model.is_some() || store.counts().await?.records > 0 {
         progress.stage("candidates", incoming.len() as u64);
-        let mut keys: Vec<i64> = incoming
-            .par_iter()
-            .flat_map_iter(|inc| {
-                keys_of(&link_record(
-                    &inc.record,
-                    String::new(),
-                    &source.name,
-                    change.at,
-                ))
-            })
-            .collect();
+        let mut keys: Vec<i64> = new.keys.iter().flatten().copied().collect();
         keys.sort_unstable();
         keys.dedup();
         let cap = model
@@ -474,6 +628,7 @@ pub async fn import<S: Store + ?Sized>(
         source,
         file,
         incoming,
+        new,
         &existing,
         model.as_ref().map(|(_, m)| m),
         opts,

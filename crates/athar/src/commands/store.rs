@@ -166,7 +166,7 @@ fn change() -> Change {
 /// the seconds each stage took on stderr (for profiling; the contract's output is unchanged).
 struct Bar {
     bar: ProgressBar,
-    timings: Option<std::sync::Mutex<(String, std::time::Instant)>>,
+    timings: Option<std::sync::Mutex<(String, std::time::Instant, u64)>>,
 }
 
 impl Bar {
@@ -178,29 +178,34 @@ impl Bar {
             bar.set_style(style.progress_chars("=> "));
         }
         let timings = std::env::var_os("ATHAR_TIMINGS")
-            .map(|_| std::sync::Mutex::new((String::from("start"), std::time::Instant::now())));
+            .map(|_| std::sync::Mutex::new((String::from("start"), std::time::Instant::now(), 0)));
         Bar { bar, timings }
     }
 
     /// Ends the timing of the current stage (prints it when timings are on).
-    fn lap(&self, next: &str) {
+    fn lap(&self, next: &str, total: u64) {
         if let Some(t) = &self.timings
             && let Ok(mut t) = t.lock()
         {
-            eprintln!("timing {:16} {:8.3} s", t.0, t.1.elapsed().as_secs_f64());
-            *t = (next.to_owned(), std::time::Instant::now());
+            eprintln!(
+                "timing {:16} {:8.3} s ({} steps)",
+                t.0,
+                t.1.elapsed().as_secs_f64(),
+                t.2
+            );
+            *t = (next.to_owned(), std::time::Instant::now(), total);
         }
     }
 
     fn finish(&self) {
-        self.lap("done");
+        self.lap("done", 0);
         self.bar.finish_and_clear();
     }
 }
 
 impl Progress for Bar {
     fn stage(&self, name: &str, total: u64) {
-        self.lap(name);
+        self.lap(name, total);
         self.bar.set_message(name.to_owned());
         self.bar.set_length(total);
         self.bar.set_position(0);
