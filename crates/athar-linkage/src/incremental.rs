@@ -244,6 +244,32 @@ pub fn link_incremental(
     }
 }
 
+/// Scores one new record against its candidates (a store's single-record path) with the saved
+/// `model`: the candidates' names are parsed once per distinct string, and no explanation is
+/// built. Returns `(candidate index, probability)` for the candidates at or above the review
+/// threshold, best first (ties: the smaller index); explain the few kept with
+/// [`Model::score_candidates`].
+pub fn rank_candidates(
+    model: &Model,
+    record: &LinkRecord,
+    candidates: &[LinkRecord],
+) -> Vec<(usize, f64)> {
+    let a = model.prepare(record);
+    let mut prepared = prepare_all(candidates, &crate::engine::NoProgress);
+    let c = model.compiled();
+    let mut out: Vec<(usize, f64)> = prepared
+        .par_iter_mut()
+        .enumerate()
+        .filter_map(|(k, p)| {
+            model.annotate(p);
+            let prob = model.probability_with(&c, &a, p).0;
+            (prob >= model.review_threshold).then_some((k, prob))
+        })
+        .collect();
+    out.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -417,6 +443,23 @@ mod tests {
             .collect();
         assert!(!touching.is_empty());
         assert_eq!(touching, filtered);
+    }
+
+    #[test]
+    fn rank_candidates_agrees_with_score_candidates() {
+        let (a, _, model) = stored();
+        let (_, b) = lists();
+        let ranked = rank_candidates(&model, &b[3], &a);
+        let full = model.score_candidates(&b[3], &a);
+        assert_eq!(ranked.first().map(|r| r.0), Some(3), "{ranked:?}");
+        for (k, p) in &ranked {
+            assert!((full[*k].probability - p).abs() < 1e-9);
+        }
+        let kept = full
+            .iter()
+            .filter(|m| m.probability >= model.review_threshold)
+            .count();
+        assert_eq!(ranked.len(), kept);
     }
 
     #[test]

@@ -152,6 +152,10 @@ fn name_parts(r: &LinkRecord) -> (Option<u64>, Option<u64>, Option<u64>) {
 /// محمد, Mohammed and Muhammad share them.
 pub fn name_keys(r: &LinkRecord) -> Vec<i64> {
     let (given, father, family) = name_parts(r);
+    search_keys(given, father, family)
+}
+
+fn search_keys(given: Option<u64>, father: Option<u64>, family: Option<u64>) -> Vec<i64> {
     let mut keys = Vec::new();
     if let Some(g) = given {
         keys.push(crate::keys::key_hash(&format!("search:g:{g}")));
@@ -165,16 +169,67 @@ pub fn name_keys(r: &LinkRecord) -> Vec<i64> {
     keys
 }
 
+/// The term keys [`name_parts`] reads off one name string: first, second and last unit, and
+/// the number of units.
+#[derive(Clone, Copy, Default)]
+struct NameTerms {
+    first: Option<u64>,
+    second: Option<u64>,
+    last: Option<u64>,
+    len: usize,
+}
+
+fn name_terms(s: &str) -> NameTerms {
+    let units = athar_names::analyze(s).units;
+    NameTerms {
+        first: units.first().map(athar_names::Unit::term_key),
+        second: units.get(1).map(athar_names::Unit::term_key),
+        last: units.last().map(athar_names::Unit::term_key),
+        len: units.len(),
+    }
+}
+
+/// [`name_keys`] of many records, each distinct name string analysed once (in parallel): the
+/// same keys, without re-reading the names a list repeats.
+pub fn name_keys_many(records: &[LinkRecord]) -> Vec<Vec<i64>> {
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut distinct: Vec<&str> = Vec::new();
+    for r in records {
+        for s in [&r.first_name, &r.father_name, &r.family_name, &r.full_name] {
+            index.entry(s.as_str()).or_insert_with(|| {
+                distinct.push(s.as_str());
+                distinct.len() - 1
+            });
+        }
+    }
+    let terms: Vec<NameTerms> = distinct.par_iter().map(|s| name_terms(s)).collect();
+    let get = |s: &str| terms[index[s]];
+    records
+        .par_iter()
+        .map(|r| {
+            let full = get(&r.full_name);
+            let given = get(&r.first_name).first.or(full.first);
+            let father = get(&r.father_name)
+                .first
+                .or_else(|| (full.len > 2).then_some(full.second).flatten());
+            let family = get(&r.family_name)
+                .last
+                .or_else(|| (full.len > 1).then_some(full.last).flatten());
+            search_keys(given, father, family)
+        })
+        .collect()
+}
+
 /// Builds the stored form of an incoming record (its keys computed from `lr`).
 pub fn new_record(inc: &Incoming, lr: &LinkRecord) -> Result<NewRecord> {
-    new_record_with_keys(inc, lr, keys_of(lr))
+    new_record_with_keys(inc, keys_of(lr), name_keys(lr))
 }
 
 /// [`new_record`] with the record's blocking keys ([`keys_of`]) already computed.
 fn new_record_with_keys(
     inc: &Incoming,
-    lr: &LinkRecord,
     block_keys: Vec<i64>,
+    search_keys: Vec<i64>,
 ) -> Result<NewRecord> {
     let fields: Vec<(String, String)> = inc
         .record
@@ -191,7 +246,7 @@ fn new_record_with_keys(
         display_name: display_name(&inc.record),
         keys: {
             let mut keys = block_keys;
-            keys.extend(name_keys(lr));
+            keys.extend(search_keys);
             keys.sort_unstable();
             keys.dedup();
             keys
@@ -226,14 +281,16 @@ pub fn read_new(incoming: &[Incoming], source: &str, at: DateTime<Utc>) -> NewLi
 /// The stored forms of a list's new records, with their blocking keys.
 fn stored_forms(
     incoming: &[Incoming],
-    link_records: &[LinkRecord],
+    link_records: Vec<LinkRecord>,
     keys: Vec<Vec<i64>>,
 ) -> Result<Vec<NewRecord>> {
+    let search = name_keys_many(&link_records);
+    drop(link_records);
     incoming
         .par_iter()
-        .zip(link_records)
         .zip(keys)
-        .map(|((inc, lr), keys)| new_record_with_keys(inc, lr, keys))
+        .zip(search)
+        .map(|((inc, keys), search)| new_record_with_keys(inc, keys, search))
         .collect()
 }
 
@@ -435,9 +492,10 @@ pub fn plan_import(
     };
     let fitted_model = model.is_none().then_some(fitted);
     // The stored forms last, once the engine's working set is freed (peak memory).
+    link_records.truncate(n_new);
+    link_records.shrink_to_fit();
     let mut batch = WriteBatch::new(source, file);
-    batch.records = stored_forms(incoming, &link_records[..n_new], keys)?;
-    drop(link_records);
+    batch.records = stored_forms(incoming, link_records, keys)?;
     batch.placements = placements;
     batch.new_persons = new_persons;
     batch.reviews = reviews;
@@ -530,9 +588,11 @@ fn plan_incremental(
     let new_persons = outcome.new_persons;
     drop(outcome);
     // The stored forms last, once the engine's working set is freed (peak memory).
+    let mut link_records = link_records;
+    link_records.truncate(n_new);
+    link_records.shrink_to_fit();
     let mut batch = WriteBatch::new(source, file);
-    batch.records = stored_forms(incoming, &link_records[..n_new], keys)?;
-    drop(link_records);
+    batch.records = stored_forms(incoming, link_records, keys)?;
     batch.placements = placements;
     batch.new_persons = new_persons;
     batch.reviews = reviews;
@@ -698,27 +758,23 @@ pub async fn ingest_one<S: Store + ?Sized>(
         reason: "new person".into(),
     };
     if let Some(model) = model {
-        let candidates = store.candidates(&record.keys, model.block_cap()).await?;
+        // ids first, then each candidate's link form (its normalized record only)
+        let ids = store.candidate_ids(&record.keys, model.block_cap()).await?;
+        let candidates = store.link_forms(&ids).await?;
         let cands: Vec<LinkRecord> = candidates
             .iter()
-            .map(stored_link_record)
+            .map(link_form_record)
             .collect::<Result<_>>()?;
-        let prepared = model.prepare(&lr);
-        let mut scored: Vec<(usize, athar_linkage::Match)> = cands
-            .iter()
-            .enumerate()
-            .map(|(k, c)| (k, model.score_prepared(&prepared, &model.prepare(c))))
-            .collect();
-        scored.sort_by(|a, b| b.1.probability.total_cmp(&a.1.probability));
+        let ranked = athar_linkage::incremental::rank_candidates(model, &lr, &cands);
         let version = Some("saved".to_owned());
-        if let Some((k, m)) = scored.first() {
-            best = Some(m.probability);
-            if m.band == Band::Link {
+        if let Some(&(k, p)) = ranked.first() {
+            best = Some(p);
+            if model.band(p) == Band::Link {
                 band = Band::Link;
                 placement = Placement {
-                    person: PersonRef::Existing(candidates[*k].person_id),
+                    person: PersonRef::Existing(candidates[k].person_id),
                     model_version: version.clone(),
-                    score: Some(m.probability),
+                    score: Some(p),
                     reason: "link band".into(),
                 };
             }
@@ -727,16 +783,19 @@ pub async fn ingest_one<S: Store + ?Sized>(
             PersonRef::Existing(p) => Some(p),
             PersonRef::New(_) => None,
         };
-        for (k, m) in scored
+        for &(k, _) in ranked
             .iter()
-            .filter(|(k, m)| m.band != Band::None && Some(candidates[*k].person_id) != joined)
+            .filter(|(k, _)| Some(candidates[*k].person_id) != joined)
             .take(opts.max_reviews_per_record)
         {
             if band == Band::None {
                 band = Band::Review;
             }
+            let m = model
+                .score_candidates(&lr, std::slice::from_ref(&cands[k]))
+                .remove(0);
             batch.reviews.push(NewReview {
-                left: RecordRef::Existing(candidates[*k].id),
+                left: RecordRef::Existing(candidates[k].id),
                 right: RecordRef::New(0),
                 probability: m.probability,
                 explanation: serde_json::to_value(&m.explanation)
@@ -976,4 +1035,34 @@ pub async fn train<S: Store + ?Sized>(
         labels: labels.len() as u64,
         pairs_scored: outcome.pairs_scored,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_keys_many_equals_name_keys() {
+        let rec = |first: &str, father: &str, family: &str, full: &str| LinkRecord {
+            first_name: first.into(),
+            father_name: father.into(),
+            family_name: family.into(),
+            full_name: full.into(),
+            ..LinkRecord::default()
+        };
+        let records = vec![
+            rec("محمد", "أحمد", "الخطيب", ""),
+            rec("Mohammed", "Ahmad", "Al-Khatib", ""),
+            rec("", "", "", "خالد عمر الحلبي"),
+            rec("", "", "", "Khaled Omar"),
+            rec("", "", "", "سامي"),
+            rec("Ali", "", "", "Ali Hasan Zein"),
+            rec("محمد", "", "الخطيب", ""),
+            rec("", "", "", ""),
+        ];
+        let many = name_keys_many(&records);
+        let one: Vec<Vec<i64>> = records.iter().map(name_keys).collect();
+        assert_eq!(many, one);
+        assert!(many.iter().filter(|k| !k.is_empty()).count() >= 6);
+    }
 }

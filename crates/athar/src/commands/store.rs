@@ -313,15 +313,23 @@ pub fn import(args: ImportArgs) -> anyhow::Result<()> {
     }
     let map = FieldMap::parse(&args.map).map_err(|e| super::bad_input(format!("--map: {e}")))?;
     // Read every file first: a file that cannot be read stops the command before any write.
+    // Only the first file's records are kept in memory; the others are read again when their
+    // turn comes (and must not have changed meanwhile), so that a large import holds one list
+    // at a time.
     let mut lists = Vec::new();
-    for path in &args.files {
-        let list = read_list(path, &map)?;
+    for (k, path) in args.files.iter().enumerate() {
+        let mut list = read_list(path, &map)?;
         for w in &list.warnings {
             eprintln!("athar: {}: {w}", path.display());
         }
-        lists.push((path.clone(), list));
+        if k > 0 && !args.dry_run {
+            list.incoming = Vec::new();
+            list.pfif = None;
+        }
+        lists.push((path.clone(), list, k > 0));
     }
     if args.dry_run {
+        let lists: Vec<(PathBuf, ReadList)> = lists.into_iter().map(|(p, l, _)| (p, l)).collect();
         return dry_run(&args, &lists);
     }
     runtime()?.block_on(async {
@@ -329,7 +337,19 @@ pub fn import(args: ImportArgs) -> anyhow::Result<()> {
         let mut files = Vec::new();
         let mut total = 0u64;
         let mut all_already = true;
-        for (path, list) in lists {
+        for (path, list, read_again) in lists {
+            let list = if read_again {
+                let again = read_list(&path, &map)?;
+                if again.file.sha256 != list.file.sha256 {
+                    return Err(super::bad_input(format!(
+                        "{}: the file changed while the import was running",
+                        path.display()
+                    )));
+                }
+                again
+            } else {
+                list
+            };
             let change = change().because(format!("athar import {}", path.display()));
             let source = SourceInfo { name: args.source.clone(), ..SourceInfo::default() };
             let bar = Bar::new();
