@@ -590,6 +590,75 @@ impl Blocks {
         }
         report.true_pair_recall = Some(ratio(union, total));
     }
+/// Candidate pairs that touch at least one of the first `n_new` records (incremental
+/// matching: records `0..n_new` are new, the rest are stored), sorted and distinct. Blocks and
+/// caps as in [`candidate_pairs`] (a block's size counts stored and new records), but pairs of
+/// two stored records are never generated: inside a block sorted by record index, the new
+/// records come first, and each is paired with every record after it.
+pub fn candidate_pairs_touching(
+    prepared: &[Prepared],
+    n_new: usize,
+    cap: usize,
+) -> (Vec<PairCode>, BlockingReport) {
+    let all_keys: Vec<Vec<BlockKey>> = prepared.par_iter().map(keys).collect();
+    let n_new = n_new.min(prepared.len()) as u32;
+    let mut union: Vec<PairCode> = Vec::new();
+    let mut report = BlockingReport::default();
+    for rule in RULES {
+        let mut entries: Vec<(u64, u32)> = all_keys
+            .iter()
+            .enumerate()
+            .flat_map(|(i, ks)| {
+                ks.iter()
+                    .filter(|k| k.rule == rule)
+                    .map(move |k| (k.key, i as u32))
+            })
+            .collect();
+        entries.par_sort_unstable();
+        let mut rep = RuleReport {
+            rule: rule.name().to_string(),
+            ..RuleReport::default()
+        };
+        let cap = rule.cap(cap);
+        let before = union.len();
+        let mut s = 0;
+        while s < entries.len() {
+            let mut e = s + 1;
+            while e < entries.len() && entries[e].0 == entries[s].0 {
+                e += 1;
+            }
+            let n = e - s;
+            if entries[s].1 >= n_new {
+                // no new record in this block
+            } else if n > cap {
+                rep.skipped_blocks += 1;
+                rep.skipped_records += n as u64;
+            } else {
+                for a in s..e {
+                    if entries[a].1 >= n_new {
+                        break;
+                    }
+                    for b in a + 1..e {
+                        if entries[a].1 != entries[b].1 {
+                            union.push(pack(entries[a].1, entries[b].1));
+                        }
+                    }
+                }
+            }
+            s = e;
+        }
+        rep.pairs = (union.len() - before) as u64;
+        drop(entries);
+        if union.len() > 64_000_000 {
+            union.par_sort_unstable();
+            union.dedup();
+        }
+        report.rules.push(rep);
+    }
+    union.par_sort_unstable();
+    union.dedup();
+    report.pairs = union.len() as u64;
+    (union, report)
 }
 
 fn is_true(t: &[u64], c: PairCode) -> bool {

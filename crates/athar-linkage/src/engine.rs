@@ -367,7 +367,7 @@ impl Model {
         self.block_cap
     }
 
-    fn compiled(&self) -> std::borrow::Cow<'_, Compiled> {
+    pub(crate) fn compiled(&self) -> std::borrow::Cow<'_, Compiled> {
         match &self.compiled {
             Some(c) => std::borrow::Cow::Borrowed(c),
             None => std::borrow::Cow::Owned(self.unsupervised.compile()),
@@ -381,7 +381,7 @@ impl Model {
         p
     }
 
-    fn annotate(&self, p: &mut Prepared) {
+    pub(crate) fn annotate(&self, p: &mut Prepared) {
         p.source_idx = self
             .sources
             .iter()
@@ -410,7 +410,12 @@ impl Model {
         }
     }
 
-    fn probability_with(&self, c: &Compiled, a: &Prepared, b: &Prepared) -> (f64, Obs, f64) {
+    pub(crate) fn probability_with(
+        &self,
+        c: &Compiled,
+        a: &Prepared,
+        b: &Prepared,
+    ) -> (f64, Obs, f64) {
         let o = Self::observe(a, b);
         let sc = c.scores(&o);
         let logit = sc.logit();

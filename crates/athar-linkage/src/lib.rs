@@ -14,6 +14,7 @@ pub mod compare;
 pub mod engine;
 pub mod eval;
 pub mod gazetteer;
+pub mod incremental;
 pub mod model;
 pub mod names;
 pub mod record;
@@ -26,4 +27,5 @@ pub use engine::{
     NoProgress, Progress, ScoredPair, TermFrequencies, blocking_keys, evidence_columns,
     evidence_values, link,
 };
+pub use incremental::{IncrementalOutcome, Placement as IncrementalPlacement, link_incremental};
 pub use record::{Date, LinkRecord, Sex};

@@ -106,6 +106,18 @@ impl SqliteStore {
 
 type Tx = Transaction<'static, Sqlite>;
 
+/// With the environment variable `ATHAR_TIMINGS` set, prints the seconds since `t` spent on
+/// the write step `what` (stderr; for profiling imports), and restarts `t`.
+fn tmark(t: &mut std::time::Instant, what: &str) {
+    if std::env::var_os("ATHAR_TIMINGS").is_some() {
+        eprintln!(
+            "timing   write {what:9} {:8.3} s",
+            t.elapsed().as_secs_f64()
+        );
+    }
+    *t = std::time::Instant::now();
+}
+
 async fn next_id(tx: &mut Tx, table: &'static str) -> Result<i64> {
     let sql = match table {
         "records" => "SELECT COALESCE(MAX(id), 0) + 1 FROM records",
@@ -196,6 +208,75 @@ async fn apply_moves(tx: &mut Tx, event: EventId, moves: &[Move]) -> Result<()> 
         .execute(&mut **tx)
         .await
         .map_err(db)?;
+    }
+    Ok(())
+}
+
+/// Rows per multi-row `INSERT … VALUES` statement of records (10 bound values a row).
+const RECORD_ROWS: usize = 100;
+/// Rows per multi-row `INSERT … VALUES` statement of blocking keys (2 bound values a row).
+const KEY_ROWS: usize = 500;
+
+/// `INSERT INTO table (columns) VALUES (?, …), …` for `rows` rows of `width` values.
+fn values_sql(head: &str, width: usize, rows: usize) -> String {
+    let row = format!("({})", vec!["?"; width].join(", "));
+    format!("{head} VALUES {}", vec![row; rows].join(", "))
+}
+
+/// Inserts records with prepared multi-row statements (bound values, no JSON unpacking in
+/// SQL): one statement text per chunk size, so SQLite's statement cache reuses the plan.
+async fn insert_records(
+    tx: &mut Tx,
+    records: &[NewRecord],
+    ids: &[RecordId],
+    source_id: i64,
+    import_id: Option<i64>,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    const HEAD: &str = "INSERT INTO records (id, source_id, import_id, local_id, line, raw, fields,
+                                              normalized, display_name, created_at)";
+    let full = values_sql(HEAD, 10, RECORD_ROWS);
+    for (chunk_no, chunk) in records.chunks(RECORD_ROWS).enumerate() {
+        let sql = if chunk.len() == RECORD_ROWS {
+            full.clone()
+        } else {
+            values_sql(HEAD, 10, chunk.len())
+        };
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (i, r) in chunk.iter().enumerate() {
+            q = q
+                .bind(ids[chunk_no * RECORD_ROWS + i])
+                .bind(source_id)
+                .bind(import_id)
+                .bind(r.local_id.as_deref())
+                .bind(r.line.map(|l| i64::try_from(l).unwrap_or(i64::MAX)))
+                .bind(serde_json::to_string(&r.raw).map_err(corrupt)?)
+                .bind(serde_json::to_string(&r.fields).map_err(corrupt)?)
+                .bind(r.normalized.to_string())
+                .bind(r.display_name.as_str())
+                .bind(at);
+        }
+        q.execute(&mut **tx).await.map_err(db)?;
+    }
+    Ok(())
+}
+
+/// Inserts `(key, record)` rows (sorted: the index pages are visited in order) with prepared
+/// multi-row statements.
+async fn insert_keys(tx: &mut Tx, keys: &[(i64, RecordId)]) -> Result<()> {
+    const HEAD: &str = "INSERT INTO blocking_keys (key, record_id)";
+    let full = values_sql(HEAD, 2, KEY_ROWS);
+    for chunk in keys.chunks(KEY_ROWS) {
+        let sql = if chunk.len() == KEY_ROWS {
+            full.clone()
+        } else {
+            values_sql(HEAD, 2, chunk.len())
+        };
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for &(k, r) in chunk {
+            q = q.bind(k).bind(r);
+        }
+        q.execute(&mut **tx).await.map_err(db)?;
     }
     Ok(())
 }
@@ -589,6 +670,7 @@ impl Store for SqliteStore {
     }
 
     async fn write_batch(&self, batch: &WriteBatch, change: &Change) -> Result<WriteOutcome> {
+        let mut lap = std::time::Instant::now();
         batch.validate()?;
         let mut tx = self.begin_write().await?;
         if let Some(file) = &batch.file {
@@ -650,42 +732,22 @@ impl Store for SqliteStore {
             None => None,
         };
 
+        tmark(&mut lap, "persons");
         let person_ids = new_persons(&mut tx, batch.new_persons, change.at).await?;
         let first_record = next_id(&mut tx, "records").await?;
         let record_ids: Vec<RecordId> = (0..batch.records.len())
             .map(|i| first_record + i as i64)
             .collect();
-        for (chunk_no, chunk) in batch.records.chunks(CHUNK).enumerate() {
-            let rows: Vec<Value> = chunk
-                .iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    json!([
-                        record_ids[chunk_no * CHUNK + i],
-                        r.local_id,
-                        r.line,
-                        r.raw,
-                        r.fields,
-                        r.normalized,
-                        r.display_name
-                    ])
-                })
-                .collect();
-            sqlx::query(
-                "INSERT INTO records (id, source_id, import_id, local_id, line, raw, fields,
-                                      normalized, display_name, created_at)
-                 SELECT value->>0, ?1, ?2, value->>1, value->>2, value->3, value->4, value->5,
-                        value->>6, ?3
-                 FROM json_each(?4)",
-            )
-            .bind(source_id)
-            .bind(import_id)
-            .bind(change.at)
-            .bind(Value::Array(rows).to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        }
+        insert_records(
+            &mut tx,
+            &batch.records,
+            &record_ids,
+            source_id,
+            import_id,
+            change.at,
+        )
+        .await?;
+        tmark(&mut lap, "records");
         let res = Resolver {
             record_ids: &record_ids,
             person_ids: &person_ids,
@@ -712,23 +774,15 @@ impl Store for SqliteStore {
             apply_moves(&mut tx, event, &moves).await?;
         }
 
+        tmark(&mut lap, "moves");
         let mut keys: Vec<(i64, RecordId)> = Vec::new();
         for (i, r) in batch.records.iter().enumerate() {
             keys.extend(r.keys.iter().map(|&k| (k, record_ids[i])));
         }
         keys.sort_unstable();
         keys.dedup();
-        for chunk in keys.chunks(CHUNK * 8) {
-            let rows = serde_json::to_string(chunk).map_err(corrupt)?;
-            sqlx::query(
-                "INSERT INTO blocking_keys (key, record_id) SELECT value->>0, value->>1 FROM json_each(?1)",
-            )
-            .bind(rows)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        }
-
+        insert_keys(&mut tx, &keys).await?;
+        tmark(&mut lap, "keys");
         for chunk in batch.reviews.chunks(CHUNK) {
             let rows: Vec<Value> = chunk
                 .iter()
@@ -753,6 +807,7 @@ impl Store for SqliteStore {
             .await
             .map_err(db)?;
         }
+        tmark(&mut lap, "reviews");
         for n in &batch.notes {
             insert_note(&mut tx, &res, n, change).await?;
         }
@@ -789,7 +844,9 @@ impl Store for SqliteStore {
             change,
         )
         .await?;
+        tmark(&mut lap, "audit");
         tx.commit().await.map_err(db)?;
+        tmark(&mut lap, "commit");
         Ok(WriteOutcome {
             source_id,
             import_id,

@@ -6,12 +6,15 @@
 //! - [`ingest_one`]: one record (a web report, a survivor registration) scored with the saved
 //!   model against the records sharing a blocking key with it;
 //! - [`plan_import`] + [`Store::write_batch`] ([`import`] does both): a whole list through the
-//!   engine's batch path ([`athar_linkage::link`]) over the new records together with the stored
-//!   records that share a blocking key with any of them. Existing persons are never merged
-//!   automatically: when the batch suggests two stored persons are one, the pair goes to review.
+//!   engine's incremental batch path ([`athar_linkage::link_incremental`]) over the new records
+//!   and the stored records that share a blocking key with any of them: the saved model scores
+//!   only the pairs that touch a new record (nothing is re-estimated, stored pairs are not
+//!   re-scored). Existing persons are never merged automatically: a pair that would merge two
+//!   stored persons goes to review.
 //!
-//! The first list imported into an empty store fits the model, which is saved; `athar train`
-//! re-estimates it from the whole store with the caseworkers' judgements as labels.
+//! The first list imported into a store without a model goes through the full batch path
+//! ([`athar_linkage::link`]), which fits the model; it is saved. `athar train` re-estimates it
+//! from the whole store with the caseworkers' judgements as labels.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -149,6 +152,10 @@ fn name_parts(r: &LinkRecord) -> (Option<u64>, Option<u64>, Option<u64>) {
 /// محمد, Mohammed and Muhammad share them.
 pub fn name_keys(r: &LinkRecord) -> Vec<i64> {
     let (given, father, family) = name_parts(r);
+    search_keys(given, father, family)
+}
+
+fn search_keys(given: Option<u64>, father: Option<u64>, family: Option<u64>) -> Vec<i64> {
     let mut keys = Vec::new();
     if let Some(g) = given {
         keys.push(crate::keys::key_hash(&format!("search:g:{g}")));
@@ -162,8 +169,68 @@ pub fn name_keys(r: &LinkRecord) -> Vec<i64> {
     keys
 }
 
+/// The term keys [`name_parts`] reads off one name string: first, second and last unit, and
+/// the number of units.
+#[derive(Clone, Copy, Default)]
+struct NameTerms {
+    first: Option<u64>,
+    second: Option<u64>,
+    last: Option<u64>,
+    len: usize,
+}
+
+fn name_terms(s: &str) -> NameTerms {
+    let units = athar_names::analyze(s).units;
+    NameTerms {
+        first: units.first().map(athar_names::Unit::term_key),
+        second: units.get(1).map(athar_names::Unit::term_key),
+        last: units.last().map(athar_names::Unit::term_key),
+        len: units.len(),
+    }
+}
+
+/// [`name_keys`] of many records, each distinct name string analysed once (in parallel): the
+/// same keys, without re-reading the names a list repeats.
+pub fn name_keys_many(records: &[LinkRecord]) -> Vec<Vec<i64>> {
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut distinct: Vec<&str> = Vec::new();
+    for r in records {
+        for s in [&r.first_name, &r.father_name, &r.family_name, &r.full_name] {
+            index.entry(s.as_str()).or_insert_with(|| {
+                distinct.push(s.as_str());
+                distinct.len() - 1
+            });
+        }
+    }
+    let terms: Vec<NameTerms> = distinct.par_iter().map(|s| name_terms(s)).collect();
+    let get = |s: &str| terms[index[s]];
+    records
+        .par_iter()
+        .map(|r| {
+            let full = get(&r.full_name);
+            let given = get(&r.first_name).first.or(full.first);
+            let father = get(&r.father_name)
+                .first
+                .or_else(|| (full.len > 2).then_some(full.second).flatten());
+            let family = get(&r.family_name)
+                .last
+                .or_else(|| (full.len > 1).then_some(full.last).flatten());
+            search_keys(given, father, family)
+        })
+        .collect()
+}
+
 /// Builds the stored form of an incoming record (its keys computed from `lr`).
 pub fn new_record(inc: &Incoming, lr: &LinkRecord) -> Result<NewRecord> {
+    new_record_with_keys(inc, keys_of(lr), name_keys(lr))
+}
+
+/// [`new_record`] with the record's blocking keys ([`keys_of`]) already computed.
+fn new_record_with_keys(
+    inc: &Incoming,
+    block_keys: Vec<i64>,
+    search_keys: Vec<i64>,
+) -> Result<NewRecord> {
     let fields: Vec<(String, String)> = inc
         .record
         .pairs()
@@ -178,13 +245,53 @@ pub fn new_record(inc: &Incoming, lr: &LinkRecord) -> Result<NewRecord> {
             .map_err(|e| StoreError::Invalid(format!("record does not serialize: {e}")))?,
         display_name: display_name(&inc.record),
         keys: {
-            let mut keys = keys_of(lr);
-            keys.extend(name_keys(lr));
+            let mut keys = block_keys;
+            keys.extend(search_keys);
             keys.sort_unstable();
             keys.dedup();
             keys
         },
     })
+}
+
+/// The engine's view of a list's new records and their blocking keys ([`keys_of`]), computed
+/// once per import (the candidate lookup, the stored keys and the matching all use them).
+#[derive(Debug, Clone, Default)]
+pub struct NewList {
+    /// One engine record per incoming record, ids `n0`, `n1`, …
+    pub link_records: Vec<LinkRecord>,
+    /// The blocking keys of each.
+    pub keys: Vec<Vec<i64>>,
+}
+
+/// Reads a list's incoming records into a [`NewList`] (in parallel).
+pub fn read_new(incoming: &[Incoming], source: &str, at: DateTime<Utc>) -> NewList {
+    let (link_records, keys) = incoming
+        .par_iter()
+        .enumerate()
+        .map(|(i, inc)| {
+            let lr = link_record(&inc.record, format!("n{i}"), source, at);
+            let keys = keys_of(&lr);
+            (lr, keys)
+        })
+        .unzip();
+    NewList { link_records, keys }
+}
+
+/// The stored forms of a list's new records, with their blocking keys.
+fn stored_forms(
+    incoming: &[Incoming],
+    link_records: Vec<LinkRecord>,
+    keys: Vec<Vec<i64>>,
+) -> Result<Vec<NewRecord>> {
+    let search = name_keys_many(&link_records);
+    drop(link_records);
+    incoming
+        .par_iter()
+        .zip(keys)
+        .zip(search)
+        .map(|((inc, keys), search)| new_record_with_keys(inc, keys, search))
+        .collect()
 }
 
 /// A batch ready to write, with what the matching decided.
@@ -198,8 +305,9 @@ pub struct ImportPlan {
     pub joined_existing: u64,
 }
 
-/// Plans the import of a list: the engine's batch path over the new records and the stored
-/// records that share a blocking key with them. CPU-bound (run it off the async runtime in a
+/// Plans the import of a list: with a saved `model`, the engine's incremental batch path over
+/// the new records and the stored records that share a blocking key with them; without one,
+/// the full batch path, which fits the model (returned in [`ImportPlan::fitted_model`]). CPU-bound (run it off the async runtime in a
 /// server). `existing` must be those stored candidates; `model` the active model, if any.
 // The inputs are independent parts of one request; a struct for them would only rename them.
 #[allow(clippy::too_many_arguments)]
@@ -207,6 +315,7 @@ pub fn plan_import(
     source: SourceInfo,
     file: Option<FileInfo>,
     incoming: &[Incoming],
+    new: NewList,
     existing: &[LinkForm],
     model: Option<&Model>,
     opts: &MatchOptions,
@@ -214,24 +323,36 @@ pub fn plan_import(
     progress: &dyn Progress,
 ) -> Result<ImportPlan> {
     let n_new = incoming.len();
+    if new.link_records.len() != n_new || new.keys.len() != n_new {
+        return Err(StoreError::Invalid(
+            "the new list does not match the incoming records".into(),
+        ));
+    }
     progress.stage("reading new", n_new as u64);
-    let prepared: Vec<(LinkRecord, NewRecord)> = incoming
-        .par_iter()
-        .enumerate()
-        .map(|(i, inc)| {
-            let lr = link_record(&inc.record, format!("n{i}"), &source.name, at);
-            let nr = new_record(inc, &lr)?;
-            Ok((lr, nr))
-        })
-        .collect::<Result<_>>()?;
-    let (mut link_records, records): (Vec<LinkRecord>, Vec<NewRecord>) =
-        prepared.into_iter().unzip();
+    let NewList {
+        mut link_records,
+        keys,
+    } = new;
     progress.stage("reading stored", existing.len() as u64);
     let stored: Vec<LinkRecord> = existing
         .par_iter()
         .map(link_form_record)
         .collect::<Result<_>>()?;
     link_records.extend(stored);
+    if let Some(m) = model {
+        return plan_incremental(
+            source,
+            file,
+            incoming,
+            keys,
+            link_records,
+            existing,
+            m,
+            opts,
+            at,
+            progress,
+        );
+    }
     let mut link_opts = opts.link.clone();
     if let Some(m) = model {
         link_opts.threshold = m.threshold;
@@ -364,19 +485,120 @@ pub fn plan_import(
             model_version: model_version_str.clone(),
         });
     }
+    // the engine's working set (prepared records, pairs) is freed here
+    let fitted = {
+        let o = outcome;
+        o.model
+    };
+    let fitted_model = model.is_none().then_some(fitted);
+    // The stored forms last, once the engine's working set is freed (peak memory).
+    link_records.truncate(n_new);
+    link_records.shrink_to_fit();
     let mut batch = WriteBatch::new(source, file);
-    batch.records = records;
+    batch.records = stored_forms(incoming, link_records, keys)?;
     batch.placements = placements;
     batch.new_persons = new_persons;
     batch.reviews = reviews;
-    let fitted_model = if model.is_none() {
-        Some(outcome.model)
-    } else {
-        None
-    };
     Ok(ImportPlan {
         batch,
         fitted_model,
+        joined_existing,
+    })
+}
+
+/// [`plan_import`] with a saved model: the engine's incremental batch path
+/// ([`athar_linkage::link_incremental`]) — only pairs touching a new record are scored, with the
+/// saved model, and stored persons are never merged (such pairs become review items).
+#[allow(clippy::too_many_arguments)]
+fn plan_incremental(
+    source: SourceInfo,
+    file: Option<FileInfo>,
+    incoming: &[Incoming],
+    keys: Vec<Vec<i64>>,
+    link_records: Vec<LinkRecord>,
+    existing: &[LinkForm],
+    model: &Model,
+    opts: &MatchOptions,
+    at: DateTime<Utc>,
+    progress: &dyn Progress,
+) -> Result<ImportPlan> {
+    let n_new = incoming.len();
+    let persons: Vec<PersonId> = existing.iter().map(|r| r.person_id).collect();
+    let outcome = athar_linkage::link_incremental(&link_records, n_new, &persons, model, progress);
+    progress.stage("placing", n_new as u64);
+    let version = Some(format!("batch-{}", model_version(at, "fit")));
+    let mut joined_existing = 0u64;
+    let placements: Vec<Placement> = outcome
+        .placements
+        .iter()
+        .map(|p| match *p {
+            athar_linkage::IncrementalPlacement::Stored {
+                person,
+                probability,
+            } => {
+                joined_existing += 1;
+                Placement {
+                    person: PersonRef::Existing(person),
+                    model_version: version.clone(),
+                    score: probability.map(f64::from),
+                    reason: "link band: joined a stored person".into(),
+                }
+            }
+            athar_linkage::IncrementalPlacement::New(k) => Placement {
+                person: PersonRef::New(k),
+                model_version: version.clone(),
+                score: None,
+                reason: "new person (or linked within the list)".into(),
+            },
+        })
+        .collect();
+    let rec_ref = |idx: u32| -> RecordRef {
+        let idx = idx as usize;
+        if idx < n_new {
+            RecordRef::New(idx as u32)
+        } else {
+            RecordRef::Existing(existing[idx - n_new].id)
+        }
+    };
+    // The best review items of each new record (they come best first).
+    let mut per_record: HashMap<u32, usize> = HashMap::new();
+    let chosen: Vec<_> = outcome
+        .reviews
+        .iter()
+        .filter(|p| {
+            let count = per_record.entry(p.left).or_default();
+            *count += 1;
+            *count <= opts.max_reviews_per_record
+        })
+        .collect();
+    let reviews: Vec<NewReview> = chosen
+        .par_iter()
+        .map(|p| {
+            let m = outcome.explain(model, p.left, p.right);
+            Ok(NewReview {
+                left: rec_ref(p.left),
+                right: rec_ref(p.right),
+                probability: m.probability,
+                explanation: serde_json::to_value(&m.explanation)
+                    .map_err(|e| StoreError::Invalid(e.to_string()))?,
+                model_version: version.clone(),
+            })
+        })
+        .collect::<Result<_>>()?;
+    let new_persons = outcome.new_persons;
+    drop(outcome);
+    // The stored forms last, once the engine's working set is freed (peak memory).
+    let mut link_records = link_records;
+    link_records.truncate(n_new);
+    link_records.shrink_to_fit();
+    let mut batch = WriteBatch::new(source, file);
+    batch.records = stored_forms(incoming, link_records, keys)?;
+    batch.placements = placements;
+    batch.new_persons = new_persons;
+    batch.reviews = reviews;
+    Ok(ImportPlan {
+        batch,
+        fitted_model: None,
         joined_existing,
     })
 }
@@ -435,19 +657,11 @@ pub async fn import<S: Store + ?Sized>(
         });
     }
     let model = load_model(store).await?;
+    progress.stage("keys", incoming.len() as u64);
+    let new = read_new(incoming, &source.name, change.at);
     let existing = if model.is_some() || store.counts().await?.records > 0 {
         progress.stage("candidates", incoming.len() as u64);
-        let mut keys: Vec<i64> = incoming
-            .par_iter()
-            .flat_map_iter(|inc| {
-                keys_of(&link_record(
-                    &inc.record,
-                    String::new(),
-                    &source.name,
-                    change.at,
-                ))
-            })
-            .collect();
+        let mut keys: Vec<i64> = new.keys.iter().flatten().copied().collect();
         keys.sort_unstable();
         keys.dedup();
         let cap = model
@@ -474,6 +688,7 @@ pub async fn import<S: Store + ?Sized>(
         source,
         file,
         incoming,
+        new,
         &existing,
         model.as_ref().map(|(_, m)| m),
         opts,
@@ -543,27 +758,23 @@ pub async fn ingest_one<S: Store + ?Sized>(
         reason: "new person".into(),
     };
     if let Some(model) = model {
-        let candidates = store.candidates(&record.keys, model.block_cap()).await?;
+        // ids first, then each candidate's link form (its normalized record only)
+        let ids = store.candidate_ids(&record.keys, model.block_cap()).await?;
+        let candidates = store.link_forms(&ids).await?;
         let cands: Vec<LinkRecord> = candidates
             .iter()
-            .map(stored_link_record)
+            .map(link_form_record)
             .collect::<Result<_>>()?;
-        let prepared = model.prepare(&lr);
-        let mut scored: Vec<(usize, athar_linkage::Match)> = cands
-            .iter()
-            .enumerate()
-            .map(|(k, c)| (k, model.score_prepared(&prepared, &model.prepare(c))))
-            .collect();
-        scored.sort_by(|a, b| b.1.probability.total_cmp(&a.1.probability));
+        let ranked = athar_linkage::incremental::rank_candidates(model, &lr, &cands);
         let version = Some("saved".to_owned());
-        if let Some((k, m)) = scored.first() {
-            best = Some(m.probability);
-            if m.band == Band::Link {
+        if let Some(&(k, p)) = ranked.first() {
+            best = Some(p);
+            if model.band(p) == Band::Link {
                 band = Band::Link;
                 placement = Placement {
-                    person: PersonRef::Existing(candidates[*k].person_id),
+                    person: PersonRef::Existing(candidates[k].person_id),
                     model_version: version.clone(),
-                    score: Some(m.probability),
+                    score: Some(p),
                     reason: "link band".into(),
                 };
             }
@@ -572,16 +783,19 @@ pub async fn ingest_one<S: Store + ?Sized>(
             PersonRef::Existing(p) => Some(p),
             PersonRef::New(_) => None,
         };
-        for (k, m) in scored
+        for &(k, _) in ranked
             .iter()
-            .filter(|(k, m)| m.band != Band::None && Some(candidates[*k].person_id) != joined)
+            .filter(|(k, _)| Some(candidates[*k].person_id) != joined)
             .take(opts.max_reviews_per_record)
         {
             if band == Band::None {
                 band = Band::Review;
             }
+            let m = model
+                .score_candidates(&lr, std::slice::from_ref(&cands[k]))
+                .remove(0);
             batch.reviews.push(NewReview {
-                left: RecordRef::Existing(candidates[*k].id),
+                left: RecordRef::Existing(candidates[k].id),
                 right: RecordRef::New(0),
                 probability: m.probability,
                 explanation: serde_json::to_value(&m.explanation)
@@ -821,4 +1035,34 @@ pub async fn train<S: Store + ?Sized>(
         labels: labels.len() as u64,
         pairs_scored: outcome.pairs_scored,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_keys_many_equals_name_keys() {
+        let rec = |first: &str, father: &str, family: &str, full: &str| LinkRecord {
+            first_name: first.into(),
+            father_name: father.into(),
+            family_name: family.into(),
+            full_name: full.into(),
+            ..LinkRecord::default()
+        };
+        let records = vec![
+            rec("محمد", "أحمد", "الخطيب", ""),
+            rec("Mohammed", "Ahmad", "Al-Khatib", ""),
+            rec("", "", "", "خالد عمر الحلبي"),
+            rec("", "", "", "Khaled Omar"),
+            rec("", "", "", "سامي"),
+            rec("Ali", "", "", "Ali Hasan Zein"),
+            rec("محمد", "", "الخطيب", ""),
+            rec("", "", "", ""),
+        ];
+        let many = name_keys_many(&records);
+        let one: Vec<Vec<i64>> = records.iter().map(name_keys).collect();
+        assert_eq!(many, one);
+        assert!(many.iter().filter(|k| !k.is_empty()).count() >= 6);
+    }
 }

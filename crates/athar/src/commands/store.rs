@@ -166,7 +166,7 @@ fn change() -> Change {
 /// the seconds each stage took on stderr (for profiling; the contract's output is unchanged).
 struct Bar {
     bar: ProgressBar,
-    timings: Option<std::sync::Mutex<(String, std::time::Instant)>>,
+    timings: Option<std::sync::Mutex<(String, std::time::Instant, u64)>>,
 }
 
 impl Bar {
@@ -178,29 +178,34 @@ impl Bar {
             bar.set_style(style.progress_chars("=> "));
         }
         let timings = std::env::var_os("ATHAR_TIMINGS")
-            .map(|_| std::sync::Mutex::new((String::from("start"), std::time::Instant::now())));
+            .map(|_| std::sync::Mutex::new((String::from("start"), std::time::Instant::now(), 0)));
         Bar { bar, timings }
     }
 
     /// Ends the timing of the current stage (prints it when timings are on).
-    fn lap(&self, next: &str) {
+    fn lap(&self, next: &str, total: u64) {
         if let Some(t) = &self.timings
             && let Ok(mut t) = t.lock()
         {
-            eprintln!("timing {:16} {:8.3} s", t.0, t.1.elapsed().as_secs_f64());
-            *t = (next.to_owned(), std::time::Instant::now());
+            eprintln!(
+                "timing {:16} {:8.3} s ({} steps)",
+                t.0,
+                t.1.elapsed().as_secs_f64(),
+                t.2
+            );
+            *t = (next.to_owned(), std::time::Instant::now(), total);
         }
     }
 
     fn finish(&self) {
-        self.lap("done");
+        self.lap("done", 0);
         self.bar.finish_and_clear();
     }
 }
 
 impl Progress for Bar {
     fn stage(&self, name: &str, total: u64) {
-        self.lap(name);
+        self.lap(name, total);
         self.bar.set_message(name.to_owned());
         self.bar.set_length(total);
         self.bar.set_position(0);
@@ -308,15 +313,23 @@ pub fn import(args: ImportArgs) -> anyhow::Result<()> {
     }
     let map = FieldMap::parse(&args.map).map_err(|e| super::bad_input(format!("--map: {e}")))?;
     // Read every file first: a file that cannot be read stops the command before any write.
+    // Only the first file's records are kept in memory; the others are read again when their
+    // turn comes (and must not have changed meanwhile), so that a large import holds one list
+    // at a time.
     let mut lists = Vec::new();
-    for path in &args.files {
-        let list = read_list(path, &map)?;
+    for (k, path) in args.files.iter().enumerate() {
+        let mut list = read_list(path, &map)?;
         for w in &list.warnings {
             eprintln!("athar: {}: {w}", path.display());
         }
-        lists.push((path.clone(), list));
+        if k > 0 && !args.dry_run {
+            list.incoming = Vec::new();
+            list.pfif = None;
+        }
+        lists.push((path.clone(), list, k > 0));
     }
     if args.dry_run {
+        let lists: Vec<(PathBuf, ReadList)> = lists.into_iter().map(|(p, l, _)| (p, l)).collect();
         return dry_run(&args, &lists);
     }
     runtime()?.block_on(async {
@@ -324,7 +337,19 @@ pub fn import(args: ImportArgs) -> anyhow::Result<()> {
         let mut files = Vec::new();
         let mut total = 0u64;
         let mut all_already = true;
-        for (path, list) in lists {
+        for (path, list, read_again) in lists {
+            let list = if read_again {
+                let again = read_list(&path, &map)?;
+                if again.file.sha256 != list.file.sha256 {
+                    return Err(super::bad_input(format!(
+                        "{}: the file changed while the import was running",
+                        path.display()
+                    )));
+                }
+                again
+            } else {
+                list
+            };
             let change = change().because(format!("athar import {}", path.display()));
             let source = SourceInfo { name: args.source.clone(), ..SourceInfo::default() };
             let bar = Bar::new();
