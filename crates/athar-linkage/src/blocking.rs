@@ -590,6 +590,8 @@ impl Blocks {
         }
         report.true_pair_recall = Some(ratio(union, total));
     }
+}
+
 /// Candidate pairs that touch at least one of the first `n_new` records (incremental
 /// matching: records `0..n_new` are new, the rest are stored), sorted and distinct. Blocks and
 /// caps as in [`candidate_pairs`] (a block's size counts stored and new records), but pairs of
