@@ -370,6 +370,9 @@ pub struct Blocks {
     /// Per record, the codes of its blocks in ascending order: `codes[offs[i]..offs[i + 1]]`.
     offs: Vec<usize>,
     codes: Vec<u64>,
+    /// Records below this index are new: [`Blocks::for_each_pair`] yields only pairs touching
+    /// one ([`Blocks::touching`]); `u32::MAX` for a whole list.
+    n_new: u32,
     /// Per-rule figures: pairs proposed (before the union), blocks and records skipped.
     pub report: BlockingReport,
 }
@@ -378,6 +381,22 @@ impl Blocks {
     /// Computes every record's keys and groups them into blocks; blocks larger than their
     /// rule's cap (see [`Rule::cap`]) are skipped and counted in the report.
     pub fn new(prepared: &[Prepared], cap: usize) -> Blocks {
+        Blocks::build(prepared, cap, u32::MAX)
+    }
+
+    /// The blocks of incremental matching: records `0..n_new` are new, the rest stored. Only
+    /// blocks holding a new record are kept (a block's size, for its cap, counts both), and
+    /// [`Blocks::for_each_pair`] yields only pairs touching a new record — never two stored
+    /// records. The report counts those pairs.
+    pub fn touching(prepared: &[Prepared], n_new: usize, cap: usize) -> Blocks {
+        Blocks::build(
+            prepared,
+            cap,
+            u32::try_from(n_new.min(prepared.len())).unwrap_or(u32::MAX),
+        )
+    }
+
+    fn build(prepared: &[Prepared], cap: usize, n_new: u32) -> Blocks {
         let n = prepared.len();
         let mut all: Vec<(u64, u32)> = prepared
             .par_iter()
@@ -413,11 +432,15 @@ impl Blocks {
             let pos = (code >> RULE_SHIFT) as usize;
             let rep = &mut report.rules[pos];
             let m = e - s;
-            if m > RULES[pos].cap(cap) {
+            // members are sorted by index: the first is new when any is
+            if all[s].1 >= n_new {
+                // no new record: nothing to compare
+            } else if m > RULES[pos].cap(cap) {
                 rep.skipped_blocks += 1;
                 rep.skipped_records += m as u64;
             } else if m > 1 {
-                rep.pairs += (m * (m - 1) / 2) as u64;
+                let fresh = all[s..e].iter().filter(|x| x.1 < n_new).count();
+                rep.pairs += (fresh * (m - fresh) + fresh * (fresh - 1) / 2) as u64;
                 all.copy_within(s..e, w);
                 blocks.push((w, w + m));
                 w += m;
@@ -446,6 +469,7 @@ impl Blocks {
             blocks,
             offs,
             codes,
+            n_new,
             report,
         }
     }
@@ -490,12 +514,16 @@ impl Blocks {
         true
     }
 
-    /// Calls `f(i, j)`, `i < j`, for every pair whose first block is block `b`.
+    /// Calls `f(i, j)`, `i < j`, for every pair whose first block is block `b` (with
+    /// [`Blocks::touching`], every such pair with a new record).
     pub fn for_each_pair(&self, b: usize, mut f: impl FnMut(u32, u32)) {
         let (s, e) = self.blocks[b];
         let members = &self.entries[s..e];
         let code = members[0].0;
         for (x, &(_, i)) in members.iter().enumerate() {
+            if i >= self.n_new {
+                break;
+            }
             for &(_, j) in &members[x + 1..] {
                 if self.first(i, j, code, 0) {
                     f(i, j);
@@ -770,6 +798,33 @@ mod tests {
             got.dedup();
             assert_eq!(got.len(), n, "a pair enumerated twice (cap {cap})");
             assert_eq!(got, want, "cap {cap}");
+            for (a, b) in blocks.report.rules.iter().zip(&rep.rules) {
+                assert_eq!(
+                    (a.pairs, a.skipped_blocks, a.skipped_records),
+                    (b.pairs, b.skipped_blocks, b.skipped_records),
+                    "{}",
+                    a.rule
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn touching_blocks_give_the_pairs_with_a_new_record() {
+        let recs = varied(90);
+        for (n_new, cap) in [(10, 200), (30, 10), (0, 200), (90, 200)] {
+            let (want, rep) = candidate_pairs_touching(&recs, n_new, cap);
+            let blocks = Blocks::touching(&recs, n_new, cap);
+            let mut got = Vec::new();
+            for b in 0..blocks.len() {
+                blocks.for_each_pair(b, |i, j| got.push(pack(i, j)));
+            }
+            let n = got.len();
+            got.sort_unstable();
+            got.dedup();
+            assert_eq!(got.len(), n, "a pair enumerated twice");
+            assert_eq!(got, want, "n_new {n_new} cap {cap}");
+            assert!(got.iter().all(|&c| unpack(c).0 < n_new as u32));
             for (a, b) in blocks.report.rules.iter().zip(&rep.rules) {
                 assert_eq!(
                     (a.pairs, a.skipped_blocks, a.skipped_records),

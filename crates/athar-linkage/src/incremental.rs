@@ -3,7 +3,7 @@
 //!
 //! Unlike [`crate::link`], nothing is re-estimated and nothing already stored is re-scored:
 //! the records are prepared and annotated with the saved [`Model`], only pairs that touch a new
-//! record are blocked ([`crate::blocking::candidate_pairs_touching`]) and scored, and only pairs
+//! record are blocked ([`crate::blocking::Blocks::touching`], block by block) and scored, and only pairs
 //! at or above the review threshold are kept. Then:
 //!
 //! - new records are clustered among themselves (average linkage, cannot-links respected, as
@@ -103,35 +103,52 @@ pub fn link_incremental(
     prepared.par_iter_mut().for_each(|p| model.annotate(p));
 
     progress.stage("blocking", 1);
-    let (pairs, report) = blocking::candidate_pairs_touching(&prepared, n_new, model.block_cap());
+    let blocks = blocking::Blocks::touching(&prepared, n_new, model.block_cap());
+    let mut report = blocks.report.clone();
     progress.advance(1);
 
-    progress.stage("scoring", pairs.len() as u64);
+    // Block by block, as in batch linking: a block's records stay in the caches.
+    progress.stage("scoring", blocks.len() as u64);
     let c = model.compiled();
     let keep = model.review_threshold as f32;
-    let scored: Vec<ScoredPair> = pairs
-        .par_chunks(8192)
-        .flat_map_iter(|chunk| {
-            let out: Vec<ScoredPair> = chunk
-                .iter()
-                .filter_map(|&code| {
-                    let (i, j) = blocking::unpack(code);
+    let (mut scored, pairs_scored) = (0..blocks.len())
+        .into_par_iter()
+        .with_min_len(256)
+        .fold(
+            || (Vec::new(), 0u64),
+            |(mut out, mut count), b| {
+                blocks.for_each_pair(b, |i, j| {
+                    count += 1;
                     let p = model
                         .probability_with(&c, &prepared[i as usize], &prepared[j as usize])
                         .0 as f32;
-                    (p >= keep).then_some(ScoredPair {
-                        left: i,
-                        right: j,
-                        probability: p,
-                    })
-                })
-                .collect();
-            progress.advance(chunk.len() as u64);
-            out
-        })
-        .collect();
-    let pairs_scored = pairs.len() as u64;
-    drop(pairs);
+                    if p >= keep {
+                        out.push(ScoredPair {
+                            left: i,
+                            right: j,
+                            probability: p,
+                        });
+                    }
+                });
+                if b % 256 == 0 {
+                    progress.advance(256);
+                }
+                (out, count)
+            },
+        )
+        .reduce(
+            || (Vec::new(), 0u64),
+            |(mut a, x), (mut b, y)| {
+                if a.len() < b.len() {
+                    std::mem::swap(&mut a, &mut b);
+                }
+                a.extend(b);
+                (a, x + y)
+            },
+        );
+    scored.par_sort_unstable_by_key(|s| (s.left, s.right));
+    report.pairs = pairs_scored;
+    drop(blocks);
     let threshold = model.threshold;
     let is_link = |p: f32| f64::from(p) >= threshold;
     let links = scored.iter().filter(|s| is_link(s.probability)).count() as u64;
