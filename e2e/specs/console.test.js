@@ -214,14 +214,15 @@ test('in Arabic: a family report, an imported list, a confirmed match and a shar
   const context = await desk('ar-SY');
   const page = await context.newPage();
   await login(page, 'caseworker', 'ar');
-  // The list: thirty rows of the demo's own prison register (so the engine has a list to
-  // learn from) and one invented row naming the reported person in Latin letters, with
-  // another birth year — a pair the engine is unsure of, for a caseworker to decide.
+  // The list: thirty rows of the demo's own prison register (already stored: they join their
+  // persons) and one invented row naming the reported person in Latin letters, born six years
+  // later — the names agree, the birth years cannot both be right, so the engine does not merge
+  // them on its own and a caseworker decides.
   const source = unique('e2e-prison-');
   const prison = readFileSync(`${process.env.ATHAR_DEMO_DIR}/lists/prison.csv`, 'utf8').trim().split('\n');
   const header = prison[0].split(',');
   const nizar = header.map((h) => ({
-    id: `${source}-1`, first_name: 'Nizar', father_name: 'Salim', family_name: 'Qudsi', birth_year: '1983',
+    id: `${source}-1`, first_name: 'Nizar', father_name: 'Salim', family_name: 'Qudsi', birth_year: '1985',
   })[h] ?? '').join(',');
   const csv = `${[prison[0], ...prison.slice(5, 35), nizar].join('\n')}\n`;
   await gotoPaced(page, `${BASE}/ar/console/import`);
@@ -248,7 +249,7 @@ test('in Arabic: a family report, an imported list, a confirmed match and a shar
   await row.locator('button[data-review]').click();
   await page.locator('svg.waterfall').waitFor();
   await page.screenshot({ path: `${ARTIFACTS}/ar-console-compare.png`, fullPage: true });
-  await page.locator('#reason').fill('e2e: نفس الشخص، نفس سنة الولادة والأب');
+  await page.locator('#reason').fill('e2e: نفس الشخص ونفس الأب، سنة الولادة خطأ في القائمة');
   await page.locator('button[value=confirm]').click();
   await page.waitForURL(/\/ar\/console\/persons\/\d+$/);
   const personUrl = page.url();
