@@ -591,6 +591,12 @@ fn find(parent: &mut [usize], mut x: usize) -> usize {
 /// Imports a PFIF document's records atomically: records linked by `linked_person_record_id`
 /// notes share a person, other records start their own; notes, claims, determinations and
 /// detention episodes come along. Idempotent by the file's SHA-256 like any import.
+///
+/// When the store has a saved model, the document is matched against the stored records like
+/// any list (the engine's incremental path): a person of the document joins the stored person
+/// its records link to (the one most of them link to), pairs the engine is unsure of wait for a
+/// human, and two persons of the document are never merged by the engine — the document's own
+/// links say who is who. A fresh store (no model) takes the document as it is.
 pub async fn import<S: Store + ?Sized>(
     store: &S,
     source: SourceInfo,
@@ -622,25 +628,94 @@ pub async fn import<S: Store + ?Sized>(
             parent[ra.max(rb)] = ra.min(rb);
         }
     }
+    let roots: Vec<usize> = (0..n).map(|i| find(&mut parent, i)).collect();
+    // With a saved model: the engine's plan against the stored records.
+    let (matched, existing) = match ingest::load_model(store).await? {
+        Some((_, model)) if n > 0 => {
+            let np = athar_linkage::NoProgress;
+            let new = ingest::read_new(incoming, &source.name, change.at);
+            let existing = ingest::stored_candidates(store, &new, model.block_cap(), &np).await?;
+            let plan = ingest::plan_import(
+                source.clone(),
+                Some(file.clone()),
+                incoming,
+                new,
+                &existing,
+                Some(&model),
+                &ingest::MatchOptions::default(),
+                change.at,
+                &np,
+            )?;
+            (Some(plan.batch), existing)
+        }
+        _ => (None, Vec::new()),
+    };
+    // Each person of the document: the stored person most of its records joined, if any.
+    let mut votes: HashMap<usize, BTreeMap<athar_store::PersonId, u32>> = HashMap::new();
+    if let Some(b) = &matched {
+        for (i, p) in b.placements.iter().enumerate() {
+            if let PersonRef::Existing(id) = p.person {
+                *votes.entry(roots[i]).or_default().entry(id).or_default() += 1;
+            }
+        }
+    }
+    let stored_of_root = |root: usize| {
+        votes.get(&root).and_then(|v| {
+            v.iter()
+                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+                .map(|(&p, _)| p)
+        })
+    };
     let mut person_of_root: HashMap<usize, u32> = HashMap::new();
     let mut placements = Vec::with_capacity(n);
     let mut records = Vec::with_capacity(n);
+    let mut joined_existing = 0;
     for (i, inc) in incoming.iter().enumerate() {
-        let root = find(&mut parent, i);
-        let next = person_of_root.len() as u32;
-        let k = *person_of_root.entry(root).or_insert(next);
-        placements.push(Placement {
-            person: PersonRef::New(k),
-            model_version: None,
-            score: None,
-            reason: "pfif: linked_person_record_id".into(),
-        });
+        let root = roots[i];
+        let placement = match stored_of_root(root) {
+            Some(p) => {
+                joined_existing += 1;
+                let engine = matched.as_ref().map(|b| &b.placements[i]);
+                Placement {
+                    person: PersonRef::Existing(p),
+                    model_version: engine.and_then(|e| e.model_version.clone()),
+                    score: engine.and_then(|e| e.score),
+                    reason: "pfif: linked_person_record_id; link band: joined a stored person"
+                        .into(),
+                }
+            }
+            None => {
+                let next = person_of_root.len() as u32;
+                let k = *person_of_root.entry(root).or_insert(next);
+                Placement {
+                    person: PersonRef::New(k),
+                    model_version: None,
+                    score: None,
+                    reason: "pfif: linked_person_record_id".into(),
+                }
+            }
+        };
+        placements.push(placement);
         let lr = ingest::link_record(&inc.record, format!("n{i}"), &source.name, change.at);
         records.push(ingest::new_record(inc, &lr)?);
     }
     let person_of = |i: usize| placements[i].person;
+    // The engine's review items, less those whose two records now share a person.
+    let stored_person: HashMap<athar_store::RecordId, athar_store::PersonId> =
+        existing.iter().map(|f| (f.id, f.person_id)).collect();
+    let side = |r: RecordRef| match r {
+        RecordRef::New(i) => Some(person_of(i as usize)),
+        RecordRef::Existing(id) => stored_person.get(&id).map(|&p| PersonRef::Existing(p)),
+    };
+    let reviews: Vec<_> = matched
+        .map(|b| b.reviews)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| side(r.left).is_none() || side(r.left) != side(r.right))
+        .collect();
     let mut batch = WriteBatch::new(source, Some(file));
     batch.new_persons = person_of_root.len() as u32;
+    batch.reviews = reviews;
     batch.notes = extras.notes.iter().map(|(_, n)| n.clone()).collect();
     batch.claims = extras
         .claims
@@ -669,11 +744,12 @@ pub async fn import<S: Store + ?Sized>(
     batch.records = records;
     batch.placements = placements;
     let new_persons = u64::from(batch.new_persons);
+    let reviews = batch.reviews.len() as u64;
     let outcome = store.write_batch(&batch, change).await?;
     Ok(ImportReport {
         outcome,
-        joined_existing: 0,
-        reviews: 0,
+        joined_existing,
+        reviews,
         new_persons,
     })
 }

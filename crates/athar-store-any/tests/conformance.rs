@@ -106,6 +106,7 @@ conformance!(
     backup_restores,
     ingest_matches_incrementally,
     batch_import_matches_with_the_saved_model,
+    pfif_import_matches_the_store_but_keeps_its_own_persons,
     person_search_crosses_scripts,
 );
 
@@ -911,6 +912,101 @@ async fn batch_import_matches_with_the_saved_model(s: &AnyStore) {
             .all(|v| v.left_record_id >= first_new || v.right_record_id >= first_new),
         "a review item between two stored records"
     );
+    assert_sound(&**s).await;
+}
+
+async fn pfif_import_matches_the_store_but_keeps_its_own_persons(s: &AnyStore) {
+    let (_dir, prison, _family) = generated(300);
+    let np = athar_linkage::NoProgress;
+    let file = |sha: &str| FileInfo {
+        file_name: format!("{sha}.xml"),
+        sha256: sha.into(),
+        format: "pfif-1.4".into(),
+        received_at: None,
+    };
+    ingest::import(
+        &**s,
+        source("prison"),
+        Some(file("p")),
+        &prison,
+        &MatchOptions::default(),
+        &change(0),
+        &np,
+    )
+    .await
+    .unwrap();
+    let before = memberships(s).await;
+    // A document: copies of 10 stored records (new ids), then one new person in two records
+    // that the document itself links.
+    let mut doc: Vec<Incoming> = prison[..10]
+        .iter()
+        .enumerate()
+        .map(|(i, inc)| {
+            let mut c = inc.clone();
+            c.record
+                .set(athar_record::Field::Id, &format!("example.org/person.{i}"));
+            c
+        })
+        .collect();
+    for (k, first) in ["Quzmar", "Qozmar"].into_iter().enumerate() {
+        let id = format!("example.org/new.{k}");
+        let mut record = athar_record::Record::new();
+        for (f, v) in [
+            (athar_record::Field::Id, id.as_str()),
+            (athar_record::Field::FirstName, first),
+            (athar_record::Field::FatherName, "Zebulor"),
+            (athar_record::Field::FamilyName, "Vorbelian"),
+            (athar_record::Field::BirthYear, "1971"),
+        ] {
+            record.set(f, v);
+        }
+        doc.push(Incoming {
+            raw: vec![("person_record_id".into(), id.clone())],
+            line: None,
+            record,
+        });
+    }
+    let extras = athar_pfif::Extras {
+        links: vec![(10, 11)],
+        ..Default::default()
+    };
+    let r = athar_pfif::import(&**s, source("pfif"), file("x"), &doc, &extras, &change(1))
+        .await
+        .unwrap();
+    assert!(r.joined_existing >= 9, "{r:?}");
+    let after = memberships(s).await;
+    assert_eq!(
+        &after[..before.len()],
+        &before[..],
+        "stored persons unchanged"
+    );
+    let person_of = |id: RecordId| after.iter().find(|(r, _)| *r == id).unwrap().1;
+    let ids = &r.outcome.record_ids;
+    let mut joined = 0;
+    for (i, id) in ids[..10].iter().enumerate() {
+        let original = s
+            .record_by_local_id(
+                "prison",
+                prison[i].record.get(athar_record::Field::Id).unwrap(),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        if person_of(*id) == person_of(original) {
+            joined += 1;
+        }
+    }
+    assert!(
+        joined >= 9,
+        "{joined} of 10 copies joined their original's person"
+    );
+    // the document's own person: its two records together, a person of their own
+    assert_eq!(person_of(ids[10]), person_of(ids[11]));
+    assert!(before.iter().all(|&(_, p)| p != person_of(ids[10])));
+    // review items never pair two records that now share a person
+    for v in s.open_reviews(100_000).await.unwrap() {
+        assert_ne!(person_of(v.left_record_id), person_of(v.right_record_id));
+    }
     assert_sound(&**s).await;
 }
 

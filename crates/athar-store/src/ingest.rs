@@ -628,6 +628,34 @@ pub struct ImportReport {
     pub new_persons: u64,
 }
 
+/// The stored records that share a blocking key with a record of `new` (blocks of at most
+/// `cap` records), as link forms, each once.
+pub async fn stored_candidates<S: Store + ?Sized>(
+    store: &S,
+    new: &NewList,
+    cap: usize,
+    progress: &dyn Progress,
+) -> Result<Vec<LinkForm>> {
+    progress.stage("candidates", new.keys.len() as u64);
+    let mut keys: Vec<i64> = new.keys.iter().flatten().copied().collect();
+    keys.sort_unstable();
+    keys.dedup();
+    // Ids first (a record shares keys across chunks), then each record once.
+    let mut ids: Vec<RecordId> = Vec::new();
+    for chunk in keys.chunks(20_000) {
+        ids.extend(store.candidate_ids(chunk, cap).await?);
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    progress.stage("loading stored", ids.len() as u64);
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(10_000) {
+        found.extend(store.link_forms(chunk).await?);
+        progress.advance(chunk.len() as u64);
+    }
+    Ok(found)
+}
+
 /// Imports a list: finds the stored candidates, plans with the batch path, writes atomically,
 /// and saves the fitted model when the store had none. Idempotent by the file's SHA-256.
 pub async fn import<S: Store + ?Sized>(
@@ -660,27 +688,10 @@ pub async fn import<S: Store + ?Sized>(
     progress.stage("keys", incoming.len() as u64);
     let new = read_new(incoming, &source.name, change.at);
     let existing = if model.is_some() || store.counts().await?.records > 0 {
-        progress.stage("candidates", incoming.len() as u64);
-        let mut keys: Vec<i64> = new.keys.iter().flatten().copied().collect();
-        keys.sort_unstable();
-        keys.dedup();
         let cap = model
             .as_ref()
             .map_or(opts.link.block_cap, |(_, m)| m.block_cap());
-        // Ids first (a record shares keys across chunks), then each record once.
-        let mut ids: Vec<RecordId> = Vec::new();
-        for chunk in keys.chunks(20_000) {
-            ids.extend(store.candidate_ids(chunk, cap).await?);
-        }
-        ids.sort_unstable();
-        ids.dedup();
-        progress.stage("loading stored", ids.len() as u64);
-        let mut found = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(10_000) {
-            found.extend(store.link_forms(chunk).await?);
-            progress.advance(chunk.len() as u64);
-        }
-        found
+        stored_candidates(store, &new, cap, progress).await?
     } else {
         Vec::new()
     };
