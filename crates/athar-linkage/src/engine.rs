@@ -693,42 +693,7 @@ pub fn link(
     progress.stage("scoring", blocks.len() as u64);
     let c = m.compiled();
     let keep = opts.review_threshold.min(0.02) as f32;
-    let (mut scored, pairs_scored) = (0..blocks.len())
-        .into_par_iter()
-        .with_min_len(256)
-        .fold(
-            || (Vec::new(), 0u64),
-            |(mut out, mut count), b| {
-                blocks.for_each_pair(b, |i, j| {
-                    count += 1;
-                    let p = m
-                        .probability_with(&c, &prepared[i as usize], &prepared[j as usize])
-                        .0 as f32;
-                    if p >= keep {
-                        out.push(ScoredPair {
-                            left: i,
-                            right: j,
-                            probability: p,
-                        });
-                    }
-                });
-                if b % 256 == 0 {
-                    progress.advance(256);
-                }
-                (out, count)
-            },
-        )
-        .reduce(
-            || (Vec::new(), 0u64),
-            |(mut a, x), (mut b, y)| {
-                if a.len() < b.len() {
-                    std::mem::swap(&mut a, &mut b);
-                }
-                a.extend(b);
-                (a, x + y)
-            },
-        );
-    scored.par_sort_unstable_by_key(|s| (s.left, s.right));
+    let (scored, pairs_scored) = score_blocks(&m, &c, &prepared, &blocks, keep, progress);
     report.pairs = pairs_scored;
     drop(blocks);
 
@@ -783,6 +748,56 @@ pub fn link(
         blocking: report,
         prepared,
     })
+}
+
+/// Scores every pair of `blocks` (block by block: a block's records stay in the caches while
+/// its pairs are scored) and keeps those at or above `keep`, sorted by record indices; returns
+/// them with the number of pairs scored. Advances `progress` by blocks.
+pub(crate) fn score_blocks(
+    model: &Model,
+    c: &Compiled,
+    prepared: &[Prepared],
+    blocks: &blocking::Blocks,
+    keep: f32,
+    progress: &dyn Progress,
+) -> (Vec<ScoredPair>, u64) {
+    let (mut scored, pairs_scored) = (0..blocks.len())
+        .into_par_iter()
+        .with_min_len(256)
+        .fold(
+            || (Vec::new(), 0u64),
+            |(mut out, mut count), b| {
+                blocks.for_each_pair(b, |i, j| {
+                    count += 1;
+                    let p = model
+                        .probability_with(c, &prepared[i as usize], &prepared[j as usize])
+                        .0 as f32;
+                    if p >= keep {
+                        out.push(ScoredPair {
+                            left: i,
+                            right: j,
+                            probability: p,
+                        });
+                    }
+                });
+                if b % 256 == 0 {
+                    progress.advance(256);
+                }
+                (out, count)
+            },
+        )
+        .reduce(
+            || (Vec::new(), 0u64),
+            |(mut a, x), (mut b, y)| {
+                if a.len() < b.len() {
+                    std::mem::swap(&mut a, &mut b);
+                }
+                a.extend(b);
+                (a, x + y)
+            },
+        );
+    scored.par_sort_unstable_by_key(|s| (s.left, s.right));
+    (scored, pairs_scored)
 }
 
 fn train_supervised(

@@ -24,7 +24,7 @@ use rayon::prelude::*;
 use crate::blocking::{self, BlockingReport};
 use crate::cluster::{self, ClusterOptions};
 use crate::compare::Prepared;
-use crate::engine::{Match, Model, Progress, ScoredPair, prepare_all};
+use crate::engine::{Match, Model, Progress, ScoredPair, prepare_all, score_blocks};
 use crate::record::LinkRecord;
 
 /// Where a new record goes.
@@ -111,42 +111,7 @@ pub fn link_incremental(
     progress.stage("scoring", blocks.len() as u64);
     let c = model.compiled();
     let keep = model.review_threshold as f32;
-    let (mut scored, pairs_scored) = (0..blocks.len())
-        .into_par_iter()
-        .with_min_len(256)
-        .fold(
-            || (Vec::new(), 0u64),
-            |(mut out, mut count), b| {
-                blocks.for_each_pair(b, |i, j| {
-                    count += 1;
-                    let p = model
-                        .probability_with(&c, &prepared[i as usize], &prepared[j as usize])
-                        .0 as f32;
-                    if p >= keep {
-                        out.push(ScoredPair {
-                            left: i,
-                            right: j,
-                            probability: p,
-                        });
-                    }
-                });
-                if b % 256 == 0 {
-                    progress.advance(256);
-                }
-                (out, count)
-            },
-        )
-        .reduce(
-            || (Vec::new(), 0u64),
-            |(mut a, x), (mut b, y)| {
-                if a.len() < b.len() {
-                    std::mem::swap(&mut a, &mut b);
-                }
-                a.extend(b);
-                (a, x + y)
-            },
-        );
-    scored.par_sort_unstable_by_key(|s| (s.left, s.right));
+    let (scored, pairs_scored) = score_blocks(model, &c, &prepared, &blocks, keep, progress);
     report.pairs = pairs_scored;
     drop(blocks);
     let threshold = model.threshold;
