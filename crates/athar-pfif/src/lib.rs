@@ -630,7 +630,7 @@ pub async fn import<S: Store + ?Sized>(
     }
     let roots: Vec<usize> = (0..n).map(|i| find(&mut parent, i)).collect();
     // With a saved model: the engine's plan against the stored records.
-    let (matched, existing) = match ingest::load_model(store).await? {
+    let (mut matched, existing) = match ingest::load_model(store).await? {
         Some((_, model)) if n > 0 => {
             let np = athar_linkage::NoProgress;
             let new = ingest::read_new(incoming, &source.name, change.at);
@@ -668,10 +668,8 @@ pub async fn import<S: Store + ?Sized>(
     };
     let mut person_of_root: HashMap<usize, u32> = HashMap::new();
     let mut placements = Vec::with_capacity(n);
-    let mut records = Vec::with_capacity(n);
     let mut joined_existing = 0;
-    for (i, inc) in incoming.iter().enumerate() {
-        let root = roots[i];
+    for (i, &root) in roots.iter().enumerate() {
         let placement = match stored_of_root(root) {
             Some(p) => {
                 joined_existing += 1;
@@ -696,9 +694,19 @@ pub async fn import<S: Store + ?Sized>(
             }
         };
         placements.push(placement);
-        let lr = ingest::link_record(&inc.record, format!("n{i}"), &source.name, change.at);
-        records.push(ingest::new_record(inc, &lr)?);
     }
+    // The stored forms: the engine's plan built them already when there was one.
+    let records = match matched.as_mut() {
+        Some(b) => std::mem::take(&mut b.records),
+        None => incoming
+            .iter()
+            .enumerate()
+            .map(|(i, inc)| {
+                let lr = ingest::link_record(&inc.record, format!("n{i}"), &source.name, change.at);
+                ingest::new_record(inc, &lr)
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+    };
     let person_of = |i: usize| placements[i].person;
     // The engine's review items, less those whose two records now share a person.
     let stored_person: HashMap<athar_store::RecordId, athar_store::PersonId> =
