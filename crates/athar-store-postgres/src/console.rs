@@ -304,6 +304,32 @@ async fn has_table(tx: &mut Tx, name: &str) -> Result<bool> {
     Ok(n > 0)
 }
 
+/// One page of the review queue, in value order, read through `e` (the pool, or the
+/// transaction of an audited read).
+async fn queue_page<'e, E>(
+    e: E,
+    filter: &QueueFilter,
+    now: DateTime<Utc>,
+) -> Result<Vec<QueueEntry>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Postgres>,
+{
+    let sql = format!(
+        "{QUEUE_ORDERED} {QUEUE_WHERE} ORDER BY q.value DESC, q.review_id LIMIT $3 OFFSET $4"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(&filter.source)
+        .bind(&filter.governorate)
+        .bind(limit(filter.limit))
+        .bind(limit(filter.offset))
+        .fetch_all(e)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|row| queue_from_row(row, now))
+        .collect()
+}
+
 #[async_trait::async_trait]
 impl ConsoleStore for PgStore {
     async fn create_session(
@@ -612,20 +638,7 @@ impl ConsoleStore for PgStore {
         filter: &QueueFilter,
         now: DateTime<Utc>,
     ) -> Result<Vec<QueueEntry>> {
-        let sql = format!(
-            "{QUEUE_ORDERED} {QUEUE_WHERE} ORDER BY q.value DESC, q.review_id LIMIT $3 OFFSET $4"
-        );
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(&filter.source)
-            .bind(&filter.governorate)
-            .bind(limit(filter.limit))
-            .bind(limit(filter.offset))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)?
-            .iter()
-            .map(|row| queue_from_row(row, now))
-            .collect()
+        queue_page(&self.pool, filter, now).await
     }
 
     async fn review_queue_audited(
@@ -635,20 +648,7 @@ impl ConsoleStore for PgStore {
         change: &Change,
     ) -> Result<Vec<QueueEntry>> {
         let mut tx = self.pool.begin().await.map_err(db)?;
-        let sql = format!(
-            "{QUEUE_ORDERED} {QUEUE_WHERE} ORDER BY q.value DESC, q.review_id LIMIT $3 OFFSET $4"
-        );
-        let entries = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(&filter.source)
-            .bind(&filter.governorate)
-            .bind(limit(filter.limit))
-            .bind(limit(filter.offset))
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db)?
-            .iter()
-            .map(|row| queue_from_row(row, now))
-            .collect::<Result<Vec<_>>>()?;
+        let entries = queue_page(&mut *tx, filter, now).await?;
         audit_tx(
             &mut tx,
             "review.queue",

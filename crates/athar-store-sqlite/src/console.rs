@@ -302,6 +302,32 @@ async fn has_table(tx: &mut Tx, name: &str) -> Result<bool> {
     Ok(n > 0)
 }
 
+/// One page of the review queue, in value order, read through `e` (the pool, or the
+/// transaction of an audited read).
+async fn queue_page<'e, E>(
+    e: E,
+    filter: &QueueFilter,
+    now: DateTime<Utc>,
+) -> Result<Vec<QueueEntry>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
+{
+    let sql = format!(
+        "{QUEUE_ORDERED} {QUEUE_WHERE} ORDER BY q.value DESC, q.review_id LIMIT ?3 OFFSET ?4"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(&filter.source)
+        .bind(&filter.governorate)
+        .bind(limit(filter.limit))
+        .bind(limit(filter.offset))
+        .fetch_all(e)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|row| queue_from_row(row, now))
+        .collect()
+}
+
 #[async_trait::async_trait]
 impl ConsoleStore for SqliteStore {
     async fn create_session(
@@ -610,20 +636,7 @@ impl ConsoleStore for SqliteStore {
         filter: &QueueFilter,
         now: DateTime<Utc>,
     ) -> Result<Vec<QueueEntry>> {
-        let sql = format!(
-            "{QUEUE_ORDERED} {QUEUE_WHERE} ORDER BY q.value DESC, q.review_id LIMIT ?3 OFFSET ?4"
-        );
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(&filter.source)
-            .bind(&filter.governorate)
-            .bind(limit(filter.limit))
-            .bind(limit(filter.offset))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)?
-            .iter()
-            .map(|row| queue_from_row(row, now))
-            .collect()
+        queue_page(&self.pool, filter, now).await
     }
 
     async fn review_queue_audited(
@@ -633,20 +646,7 @@ impl ConsoleStore for SqliteStore {
         change: &Change,
     ) -> Result<Vec<QueueEntry>> {
         let mut tx = self.begin_write().await?;
-        let sql = format!(
-            "{QUEUE_ORDERED} {QUEUE_WHERE} ORDER BY q.value DESC, q.review_id LIMIT ?3 OFFSET ?4"
-        );
-        let entries = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(&filter.source)
-            .bind(&filter.governorate)
-            .bind(limit(filter.limit))
-            .bind(limit(filter.offset))
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db)?
-            .iter()
-            .map(|row| queue_from_row(row, now))
-            .collect::<Result<Vec<_>>>()?;
+        let entries = queue_page(&mut *tx, filter, now).await?;
         audit_tx(
             &mut tx,
             "review.queue",
