@@ -829,6 +829,32 @@ async fn memberships(s: &AnyStore) -> Vec<(RecordId, PersonId)> {
     out
 }
 
+/// How many of `copies` (the ids of copies of `prison[0..]`, in order) share a person with
+/// their original in the `prison` source, by the memberships `after`.
+async fn copies_joined(
+    s: &AnyStore,
+    prison: &[Incoming],
+    copies: &[RecordId],
+    after: &[(RecordId, PersonId)],
+) -> usize {
+    let person_of = |id: RecordId| after.iter().find(|(r, _)| *r == id).unwrap().1;
+    let mut joined = 0;
+    for (i, id) in copies.iter().enumerate() {
+        let original = s
+            .record_by_local_id(
+                "prison",
+                prison[i].record.get(athar_record::Field::Id).unwrap(),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        if person_of(*id) == person_of(original) {
+            joined += 1;
+        }
+    }
+    joined
+}
+
 async fn batch_import_matches_with_the_saved_model(s: &AnyStore) {
     let (_dir, prison, family) = generated(300);
     let opts = MatchOptions::default();
@@ -882,21 +908,7 @@ async fn batch_import_matches_with_the_saved_model(s: &AnyStore) {
     // stored records keep their persons (stored persons are never merged by an import)
     let after = memberships(s).await;
     assert_eq!(&after[..before.len()], &before[..]);
-    let person_of = |id: RecordId| after.iter().find(|(r, _)| *r == id).unwrap().1;
-    let mut joined = 0;
-    for (i, id) in r.outcome.record_ids[..20].iter().enumerate() {
-        let original = s
-            .record_by_local_id(
-                "prison",
-                prison[i].record.get(athar_record::Field::Id).unwrap(),
-            )
-            .await
-            .unwrap()
-            .unwrap();
-        if person_of(*id) == person_of(original) {
-            joined += 1;
-        }
-    }
+    let joined = copies_joined(s, &prison, &r.outcome.record_ids[..20], &after).await;
     // an exact copy joins its original's person (19: a copy may tie with a stored duplicate
     // of the same person that the first import kept apart)
     assert!(
@@ -982,20 +994,7 @@ async fn pfif_import_matches_the_store_but_keeps_its_own_persons(s: &AnyStore) {
     );
     let person_of = |id: RecordId| after.iter().find(|(r, _)| *r == id).unwrap().1;
     let ids = &r.outcome.record_ids;
-    let mut joined = 0;
-    for (i, id) in ids[..10].iter().enumerate() {
-        let original = s
-            .record_by_local_id(
-                "prison",
-                prison[i].record.get(athar_record::Field::Id).unwrap(),
-            )
-            .await
-            .unwrap()
-            .unwrap();
-        if person_of(*id) == person_of(original) {
-            joined += 1;
-        }
-    }
+    let joined = copies_joined(s, &prison, &ids[..10], &after).await;
     assert!(
         joined >= 9,
         "{joined} of 10 copies joined their original's person"
