@@ -780,32 +780,38 @@ mod tests {
             .collect()
     }
 
+    /// Checks `blocks` against the pair list `want` and its report `rep`: every pair once
+    /// (`i < j`), the same pairs, the same per-rule figures.
+    fn assert_blocks_match(blocks: &Blocks, want: &[PairCode], rep: &BlockingReport, case: &str) {
+        let mut got = Vec::new();
+        for b in 0..blocks.len() {
+            blocks.for_each_pair(b, |i, j| {
+                assert!(i < j);
+                got.push(pack(i, j));
+            });
+        }
+        let n = got.len();
+        got.sort_unstable();
+        got.dedup();
+        assert_eq!(got.len(), n, "a pair enumerated twice ({case})");
+        assert_eq!(got, want, "{case}");
+        for (a, b) in blocks.report.rules.iter().zip(&rep.rules) {
+            assert_eq!(
+                (a.pairs, a.skipped_blocks, a.skipped_records),
+                (b.pairs, b.skipped_blocks, b.skipped_records),
+                "{} ({case})",
+                a.rule
+            );
+        }
+    }
+
     #[test]
     fn blocks_enumerate_the_union_once() {
         let recs = varied(90);
         for cap in [4, 10, 200] {
             let (want, rep) = candidate_pairs(&recs, cap, None);
             let blocks = Blocks::new(&recs, cap);
-            let mut got = Vec::new();
-            for b in 0..blocks.len() {
-                blocks.for_each_pair(b, |i, j| {
-                    assert!(i < j);
-                    got.push(pack(i, j));
-                });
-            }
-            let n = got.len();
-            got.sort_unstable();
-            got.dedup();
-            assert_eq!(got.len(), n, "a pair enumerated twice (cap {cap})");
-            assert_eq!(got, want, "cap {cap}");
-            for (a, b) in blocks.report.rules.iter().zip(&rep.rules) {
-                assert_eq!(
-                    (a.pairs, a.skipped_blocks, a.skipped_records),
-                    (b.pairs, b.skipped_blocks, b.skipped_records),
-                    "{}",
-                    a.rule
-                );
-            }
+            assert_blocks_match(&blocks, &want, &rep, &format!("cap {cap}"));
         }
     }
 
@@ -814,25 +820,9 @@ mod tests {
         let recs = varied(90);
         for (n_new, cap) in [(10, 200), (30, 10), (0, 200), (90, 200)] {
             let (want, rep) = candidate_pairs_touching(&recs, n_new, cap);
+            assert!(want.iter().all(|&c| unpack(c).0 < n_new as u32));
             let blocks = Blocks::touching(&recs, n_new, cap);
-            let mut got = Vec::new();
-            for b in 0..blocks.len() {
-                blocks.for_each_pair(b, |i, j| got.push(pack(i, j)));
-            }
-            let n = got.len();
-            got.sort_unstable();
-            got.dedup();
-            assert_eq!(got.len(), n, "a pair enumerated twice");
-            assert_eq!(got, want, "n_new {n_new} cap {cap}");
-            assert!(got.iter().all(|&c| unpack(c).0 < n_new as u32));
-            for (a, b) in blocks.report.rules.iter().zip(&rep.rules) {
-                assert_eq!(
-                    (a.pairs, a.skipped_blocks, a.skipped_records),
-                    (b.pairs, b.skipped_blocks, b.skipped_records),
-                    "{}",
-                    a.rule
-                );
-            }
+            assert_blocks_match(&blocks, &want, &rep, &format!("n_new {n_new} cap {cap}"));
         }
     }
 
