@@ -229,9 +229,6 @@ pub struct BlockingReport {
     pub true_pair_recall: Option<f64>,
 }
 
-/// Per-rule samples of pairs.
-pub type RuleSamples = Vec<(Rule, Vec<PairCode>)>;
-
 /// Pair of record indices, `i < j`, packed as `i << 32 | j`.
 pub type PairCode = u64;
 
@@ -274,26 +271,15 @@ fn rule_pairs(entries: &mut [(u64, u32)], cap: usize, rep: &mut RuleReport) -> V
     out
 }
 
-/// Candidate pairs of all rules in union, sorted and distinct, with the per-rule report.
-/// `truth` (a person id per record), when given, fills in the recall figures.
+/// Candidate pairs of all rules in union, sorted and distinct, with the per-rule report, as
+/// one list. `truth` (a person id per record), when given, fills in the recall figures. The
+/// engine enumerates the same pairs block by block ([`Blocks`]); this list is the reference
+/// its tests compare against.
 pub fn candidate_pairs(
     prepared: &[Prepared],
     cap: usize,
     truth: Option<&[u64]>,
 ) -> (Vec<PairCode>, BlockingReport) {
-    let (u, r, _) = candidate_pairs_sampled(prepared, cap, truth, 0);
-    (u, r)
-}
-
-/// [`candidate_pairs`], also returning for each rule an evenly spread sample of up to
-/// `per_rule` of its own pairs (for per-rule EM sessions).
-pub fn candidate_pairs_sampled(
-    prepared: &[Prepared],
-    cap: usize,
-    truth: Option<&[u64]>,
-    per_rule: usize,
-) -> (Vec<PairCode>, BlockingReport, RuleSamples) {
-    let mut samples = Vec::new();
     let all_keys: Vec<Vec<BlockKey>> = prepared.par_iter().map(keys).collect();
     let true_pairs = truth.map(count_true_pairs);
     let mut union: Vec<PairCode> = Vec::new();
@@ -320,14 +306,6 @@ pub fn candidate_pairs_sampled(
             let hit = pairs.iter().filter(|&&c| is_true(t, c)).count();
             rep.true_pair_recall = Some(ratio(hit as u64, tp));
         }
-        if per_rule > 0 && !pairs.is_empty() {
-            let step = (pairs.len() as f64 / per_rule as f64).max(1.0);
-            let n = pairs.len().min(per_rule);
-            samples.push((
-                rule,
-                (0..n).map(|k| pairs[(k as f64 * step) as usize]).collect(),
-            ));
-        }
         union.extend_from_slice(&pairs);
         if union.len() > 64_000_000 {
             union.par_sort_unstable();
@@ -342,7 +320,7 @@ pub fn candidate_pairs_sampled(
         let hit = union.iter().filter(|&&c| is_true(t, c)).count();
         report.true_pair_recall = Some(ratio(hit as u64, tp));
     }
-    (union, report, samples)
+    (union, report)
 }
 
 /// Bits of a block code below the rule's position (see [`Blocks`]).
@@ -624,7 +602,9 @@ impl Blocks {
 /// matching: records `0..n_new` are new, the rest are stored), sorted and distinct. Blocks and
 /// caps as in [`candidate_pairs`] (a block's size counts stored and new records), but pairs of
 /// two stored records are never generated: inside a block sorted by record index, the new
-/// records come first, and each is paired with every record after it.
+/// records come first, and each is paired with every record after it. Incremental matching
+/// enumerates the same pairs block by block ([`Blocks::touching`]); this list is the reference
+/// its tests compare against.
 pub fn candidate_pairs_touching(
     prepared: &[Prepared],
     n_new: usize,
