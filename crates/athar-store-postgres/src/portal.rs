@@ -3,8 +3,8 @@
 //! Reporters' and tipsters' contacts are written here and never read back by this trait.
 
 use athar_store::portal::{
-    BoxFuture, CaseStatus, CaseView, NameIndexRow, NewCase, NewTip, PortalError, PortalStore,
-    PublicCandidate, ReportKind, SearchLogEntry, SharedUpdate,
+    BoxFuture, CaseStatus, CaseView, IndexedRow, NameIndexRow, NewCase, NewTip, PortalError,
+    PortalStore, ReportKind, SearchLogEntry, SharedUpdate,
 };
 
 use super::PgStore;
@@ -67,24 +67,13 @@ impl PortalStore for PgStore {
         &self,
         name_key: i64,
         limit: usize,
-    ) -> BoxFuture<'_, Result<Vec<PublicCandidate>, PortalError>> {
+    ) -> BoxFuture<'_, Result<Vec<NameIndexRow>, PortalError>> {
         Box::pin(async move {
-            type Row = (
-                i64,
-                Option<String>,
-                Option<String>,
-                Option<String>,
-                Option<String>,
-                Option<String>,
-                Option<String>,
-                Option<i32>,
-                Option<String>,
-            );
-            let rows: Vec<Row> = sqlx::query_as(
-                "SELECT m.person_id, n.full_name, n.first_name, n.father_name, n.grandfather_name,
-                        n.family_name, n.mother_name, n.birth_year, n.prison_number
-                 FROM portal_name_index n JOIN memberships m ON m.record_id = n.record_id
-                 WHERE n.name_key = $1 LIMIT $2",
+            // Read from the covering index alone (migration 0102).
+            let rows: Vec<IndexedRow> = sqlx::query_as(
+                "SELECT record_id, full_name, first_name, father_name, grandfather_name,
+                        family_name, mother_name, birth_year, prison_number
+                 FROM portal_name_index WHERE name_key = $1 LIMIT $2",
             )
             .bind(name_key)
             .bind(i64::try_from(limit).unwrap_or(i64::MAX))
@@ -93,17 +82,29 @@ impl PortalStore for PgStore {
             .map_err(backend)?;
             Ok(rows
                 .into_iter()
-                .map(|r| PublicCandidate {
-                    person_id: r.0.to_string(),
-                    full_name: r.1,
-                    first_name: r.2,
-                    father_name: r.3,
-                    grandfather_name: r.4,
-                    family_name: r.5,
-                    mother_name: r.6,
-                    birth_year: r.7,
-                    prison_number: r.8,
-                })
+                .map(|r| NameIndexRow::read(name_key, r))
+                .collect())
+        })
+    }
+
+    fn persons_of<'a>(
+        &'a self,
+        record_ids: &'a [i64],
+    ) -> BoxFuture<'a, Result<Vec<(i64, String)>, PortalError>> {
+        Box::pin(async move {
+            if record_ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let rows: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT record_id, person_id FROM memberships WHERE record_id = ANY($1)",
+            )
+            .bind(record_ids)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+            Ok(rows
+                .into_iter()
+                .map(|(record, person)| (record, person.to_string()))
                 .collect())
         })
     }

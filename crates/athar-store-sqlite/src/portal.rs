@@ -3,8 +3,8 @@
 //! Reporters' and tipsters' contacts are written here and never read back by this trait.
 
 use athar_store::portal::{
-    BoxFuture, CaseStatus, CaseView, NameIndexRow, NewCase, NewTip, PortalError, PortalStore,
-    PublicCandidate, ReportKind, SearchLogEntry, SharedUpdate,
+    BoxFuture, CaseStatus, CaseView, IndexedRow, NameIndexRow, NewCase, NewTip, PortalError,
+    PortalStore, ReportKind, SearchLogEntry, SharedUpdate,
 };
 
 use super::SqliteStore;
@@ -83,49 +83,52 @@ impl PortalStore for SqliteStore {
         &self,
         name_key: i64,
         limit: usize,
-    ) -> BoxFuture<'_, Result<Vec<PublicCandidate>, PortalError>> {
+    ) -> BoxFuture<'_, Result<Vec<NameIndexRow>, PortalError>> {
         Box::pin(async move {
-            type Row = (
-                i64,
-                Option<String>,
-                Option<String>,
-                Option<String>,
-                Option<String>,
-                Option<String>,
-                Option<String>,
-                Option<i32>,
-                Option<String>,
-            );
             // All candidates in one row (a JSON array): one round trip to the connection's
-            // thread instead of one per candidate.
-            let json: String = sqlx::query_scalar(
-                "SELECT json_group_array(json_array(person_id, full_name, first_name, father_name,
+            // thread instead of one per candidate, read from the covering index alone
+            // (migration 0102). The limit is written into the statement, not bound: SQLite
+            // re-prepares a statement with a bound `LIMIT ?` on every run (it reads the bound
+            // value to plan), which cost 7 % of the search's CPU at 1M records.
+            let sql = format!(
+                "SELECT json_group_array(json_array(record_id, full_name, first_name, father_name,
                         grandfather_name, family_name, mother_name, birth_year, prison_number))
-                 FROM (SELECT m.person_id, n.full_name, n.first_name, n.father_name,
-                              n.grandfather_name, n.family_name, n.mother_name, n.birth_year,
-                              n.prison_number
-                       FROM portal_name_index n JOIN memberships m ON m.record_id = n.record_id
-                       WHERE n.name_key = ?1 LIMIT ?2)",
-            )
-            .bind(name_key)
-            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-            .fetch_one(&self.pool)
-            .await
-            .map_err(backend)?;
-            let rows: Vec<Row> = serde_json::from_str(&json).map_err(backend)?;
+                 FROM (SELECT record_id, full_name, first_name, father_name, grandfather_name,
+                              family_name, mother_name, birth_year, prison_number
+                       FROM portal_name_index WHERE name_key = ?1 LIMIT {limit})"
+            );
+            let json: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .bind(name_key)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(backend)?;
+            let rows: Vec<IndexedRow> = serde_json::from_str(&json).map_err(backend)?;
             Ok(rows
                 .into_iter()
-                .map(|r| PublicCandidate {
-                    person_id: r.0.to_string(),
-                    full_name: r.1,
-                    first_name: r.2,
-                    father_name: r.3,
-                    grandfather_name: r.4,
-                    family_name: r.5,
-                    mother_name: r.6,
-                    birth_year: r.7,
-                    prison_number: r.8,
-                })
+                .map(|r| NameIndexRow::read(name_key, r))
+                .collect())
+        })
+    }
+
+    fn persons_of<'a>(
+        &'a self,
+        record_ids: &'a [i64],
+    ) -> BoxFuture<'a, Result<Vec<(i64, String)>, PortalError>> {
+        Box::pin(async move {
+            if record_ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let rows: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT m.record_id, m.person_id FROM json_each(?1) j
+                 JOIN memberships m ON m.record_id = j.value",
+            )
+            .bind(serde_json::to_string(record_ids).map_err(backend)?)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+            Ok(rows
+                .into_iter()
+                .map(|(record, person)| (record, person.to_string()))
                 .collect())
         })
     }

@@ -255,6 +255,42 @@ pub struct NameIndexRow {
     pub fields: PublicCandidate,
 }
 
+/// A row of the name index as the backends read it: the record id, then the compared fields
+/// in [`PublicCandidate`]'s order (full, first, father, grandfather, family and mother names,
+/// birth year, prison number).
+pub type IndexedRow = (
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i32>,
+    Option<String>,
+);
+
+impl NameIndexRow {
+    /// The row `r` read under `name_key`, its person not resolved (`fields.person_id` empty).
+    pub fn read(name_key: i64, r: IndexedRow) -> NameIndexRow {
+        NameIndexRow {
+            record_id: r.0,
+            name_key,
+            fields: PublicCandidate {
+                person_id: String::new(),
+                full_name: r.1,
+                first_name: r.2,
+                father_name: r.3,
+                grandfather_name: r.4,
+                family_name: r.5,
+                mother_name: r.6,
+                birth_year: r.7,
+                prison_number: r.8,
+            },
+        }
+    }
+}
+
 /// Everything the public portal persists and looks up.
 pub trait PortalStore: Send + Sync {
     /// The highest record id the name index has read.
@@ -268,12 +304,22 @@ pub trait PortalStore: Send + Sync {
         up_to: i64,
     ) -> BoxFuture<'a, Result<(), PortalError>>;
 
-    /// The indexed records under `name_key`, at most `limit`, each with its current person.
+    /// The indexed records under `name_key`, at most `limit`, read from the index alone: their
+    /// `fields.person_id` is empty. The web tier keeps those whose details agree with the
+    /// search and asks [`PortalStore::persons_of`] for their persons: looking up the person of
+    /// every candidate cost one random read each, most of them for records ruled out anyway.
     fn name_candidates(
         &self,
         name_key: i64,
         limit: usize,
-    ) -> BoxFuture<'_, Result<Vec<PublicCandidate>, PortalError>>;
+    ) -> BoxFuture<'_, Result<Vec<NameIndexRow>, PortalError>>;
+
+    /// The current person of each of `record_ids`, as (record id, person id); a record that is
+    /// not stored is left out.
+    fn persons_of<'a>(
+        &'a self,
+        record_ids: &'a [i64],
+    ) -> BoxFuture<'a, Result<Vec<(i64, String)>, PortalError>>;
 
     /// The public reference of a person, created from `fresh` on first use and stable after.
     fn public_reference<'a>(
@@ -424,6 +470,11 @@ pub async fn check_portal_store(store: &dyn PortalStore) -> Result<(), String> {
     ensure(
         store.name_candidates(42, 10).await.map_err(err)?.is_empty(),
         "no candidates",
+    )?;
+    ensure(
+        store.persons_of(&[]).await.map_err(err)?.is_empty()
+            && store.persons_of(&[i64::MAX]).await.map_err(err)?.is_empty(),
+        "no persons for records that are not stored",
     )?;
     for outcome in ["refused", "no_record", "possible_match"] {
         let entry = SearchLogEntry {

@@ -147,12 +147,11 @@ impl PortalStore for MemoryPortal {
         })
     }
 
-    /// Each indexed record is its own person here (the fake has no memberships).
     fn name_candidates(
         &self,
         name_key: i64,
         limit: usize,
-    ) -> BoxFuture<'_, Result<Vec<PublicCandidate>, PortalError>> {
+    ) -> BoxFuture<'_, Result<Vec<NameIndexRow>, PortalError>> {
         Box::pin(async move {
             Ok(self
                 .lock()
@@ -161,10 +160,28 @@ impl PortalStore for MemoryPortal {
                 .iter()
                 .filter(|r| r.name_key == name_key)
                 .take(limit)
-                .map(|r| PublicCandidate {
-                    person_id: format!("r{}", r.record_id),
-                    ..r.fields.clone()
+                .map(|r| NameIndexRow {
+                    fields: PublicCandidate {
+                        person_id: String::new(),
+                        ..r.fields.clone()
+                    },
+                    ..r.clone()
                 })
+                .collect())
+        })
+    }
+
+    /// Each indexed record is its own person here (the fake has no memberships).
+    fn persons_of<'a>(
+        &'a self,
+        record_ids: &'a [i64],
+    ) -> BoxFuture<'a, Result<Vec<(i64, String)>, PortalError>> {
+        Box::pin(async move {
+            let d = self.lock();
+            Ok(record_ids
+                .iter()
+                .filter(|id| d.name_index.0.iter().any(|r| r.record_id == **id))
+                .map(|id| (*id, format!("r{id}")))
                 .collect())
         })
     }

@@ -165,7 +165,13 @@ async fn storage_failures_show_a_generic_page() {
             &self,
             _: i64,
             _: usize,
-        ) -> BoxFuture<'_, Result<Vec<PublicCandidate>, PortalError>> {
+        ) -> BoxFuture<'_, Result<Vec<NameIndexRow>, PortalError>> {
+            fail()
+        }
+        fn persons_of<'a>(
+            &'a self,
+            _: &'a [i64],
+        ) -> BoxFuture<'a, Result<Vec<(i64, String)>, PortalError>> {
             fail()
         }
         fn open_case<'a>(&'a self, _: &'a NewCase) -> BoxFuture<'a, Result<i64, PortalError>> {

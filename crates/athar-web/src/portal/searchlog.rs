@@ -18,8 +18,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use athar_store::portal::{
-    BoxFuture, CaseView, NameIndexRow, NewCase, NewTip, PortalError, PortalStore, PublicCandidate,
-    SearchLogEntry, SharedUpdate,
+    BoxFuture, CaseView, NameIndexRow, NewCase, NewTip, PortalError, PortalStore, SearchLogEntry,
+    SharedUpdate,
 };
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -106,8 +106,15 @@ impl PortalStore for GroupCommitLog {
         &self,
         name_key: i64,
         limit: usize,
-    ) -> BoxFuture<'_, Result<Vec<PublicCandidate>, PortalError>> {
+    ) -> BoxFuture<'_, Result<Vec<NameIndexRow>, PortalError>> {
         self.inner.name_candidates(name_key, limit)
+    }
+
+    fn persons_of<'a>(
+        &'a self,
+        record_ids: &'a [i64],
+    ) -> BoxFuture<'a, Result<Vec<(i64, String)>, PortalError>> {
+        self.inner.persons_of(record_ids)
     }
 
     fn public_reference<'a>(
