@@ -521,7 +521,13 @@ pub fn latin_profile_text(raw: &str, profile: Profile) -> String {
             {
                 pre.push('d')
             }
-            (_, 'ğ') => {}
+            // Turkish ğ: silent (lengthens the vowel) in the Turkic reading, the غ of an
+            // Arabic loan in the other (Rağıp = راغب, Tuğrul).
+            (Profile::Turkic, 'ğ' | 'Ğ') => {}
+            (Profile::Default, 'ğ' | 'Ğ') => pre.push_str("gh"),
+            // Turkish vowel harmony writes the final ī of Arabic names (the nisba, شكري) as
+            // ü or ı after back or rounded vowels (Şükrü, Lütfü, Rıfkı).
+            (Profile::Turkic, 'ü' | 'Ü' | 'ı') if i + 1 == chars.len() => pre.push('i'),
             (_, 'ẍ') => pre.push_str("gh"),
             _ => pre.push(c),
         }

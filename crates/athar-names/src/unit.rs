@@ -411,6 +411,9 @@ fn drafts(toks: &[Token]) -> Vec<Draft> {
                     all.push(a);
                 }
                 all.push(t.clone());
+                // The article is already written (Abdel Ilah, Abd al-Ilah): the stem is
+                // whole, its own leading vowel + l is not a second article (إله, Ilah).
+                let article_written = inner_article.is_some() || t.text != "abd";
                 if let Some(a) = inner_article {
                     all.push(a);
                 }
@@ -434,7 +437,7 @@ fn drafts(toks: &[Token]) -> Vec<Draft> {
                         },
                         stem.script,
                     )
-                } else if p == Particle::Abd && stem.script != Script::Arabic {
+                } else if p == Particle::Abd && stem.script != Script::Arabic && !article_written {
                     tok(abd_stem(&stem.text), stem.script)
                 } else {
                     stem_part(stem)
