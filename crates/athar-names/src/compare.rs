@@ -290,7 +290,13 @@ fn end_cost(sa: Script, ea: u8, sb: Script, eb: u8) -> f32 {
         (false, true) => contradicts(eb, ea),
         (false, false) => matches!(
             (ea, eb),
-            (A, CONSONANT | I) | (CONSONANT | I, A) | (I | U, CONSONANT) | (CONSONANT, I | U)
+            (A, CONSONANT | I)
+                | (CONSONANT | I, A)
+                | (I | U, CONSONANT)
+                | (CONSONANT, I | U)
+                // -i against -iah / -ieh: ي against يّة, the feminine (Hadi / Hadieh).
+                | (I, AH)
+                | (AH, I)
         ),
     };
     if hit { 1.0 } else { 0.0 }

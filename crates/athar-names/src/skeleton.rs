@@ -342,6 +342,22 @@ impl KeyBuilder {
 
     /// Appends another builder (the next part of a compound unit).
     pub fn append(&mut self, other: &KeyBuilder) {
+        self.append_inner(other, false);
+    }
+
+    /// True when `other`'s first class equals this builder's last one, so that
+    /// [`KeyBuilder::append`] merges them across the word boundary (ضياء + الدين = `DN`).
+    pub fn joins(&self, other: &KeyBuilder) -> bool {
+        self.classes.last().is_some() && self.classes.last() == other.classes.first()
+    }
+
+    /// [`KeyBuilder::append`] keeping both classes at the word boundary (ضياء الدين =
+    /// `DDN`, which a Latin Ziyaeddin, `ZDN`, is one cheap substitution from).
+    pub fn append_apart(&mut self, other: &KeyBuilder) {
+        self.append_inner(other, true);
+    }
+
+    fn append_inner(&mut self, other: &KeyBuilder, apart: bool) {
         self.latin |= other.latin;
         self.end = other.end;
         // Gemination is a word-level signal: a single word keeps it, a compound keeps none.
@@ -355,8 +371,13 @@ impl KeyBuilder {
             return;
         };
         self.vowel(*first);
-        for (c, g) in other.classes.iter().zip(rest) {
-            self.class(*c);
+        for (k, (c, g)) in other.classes.iter().zip(rest).enumerate() {
+            if apart && k == 0 {
+                self.classes.push(*c);
+                self.gaps.push(0);
+            } else {
+                self.class(*c);
+            }
             self.vowel(*g);
         }
     }
@@ -404,6 +425,8 @@ pub fn arabic_builder(token: &str) -> KeyBuilder {
         Some('ح' | 'ه') => end::H,
         Some('ا' | 'ى') => end::A,
         Some('ء') if n > 2 && chars[n - 2] == 'ا' => end::A,
+        // A final ʿayn shows as a vowel, an apostrophe or nothing (Shammaa, Muti', Mutee).
+        Some('ع') if n > 2 => end::ANY,
         Some('ي') if n > 1 => end::I,
         Some('و') if n > 1 => end::U,
         _ => end::CONSONANT,

@@ -230,6 +230,15 @@ fn split_glued_inner(t: &Token, out: &mut Vec<Token>) {
                     && rest.bytes().any(|c| !is_vowel(c))
                 {
                     out.push(tok(pre, Script::Latin));
+                    // Abulkhair, Aboul Fadl: the article's l glued to abu, before a consonant.
+                    if let Some(stem) = rest.strip_prefix('l')
+                        && stem.len() >= 3
+                        && !stem.starts_with(|c: char| is_vowel(c as u8) || c == 'l')
+                    {
+                        out.push(tok("al", Script::Latin));
+                        out.push(tok(stem, Script::Latin));
+                        return;
+                    }
                     out.push(tok(rest, Script::Latin));
                     return;
                 }
@@ -534,10 +543,20 @@ fn finish(d: Draft, lexicon: bool) -> Unit {
     let mut keys = Vec::with_capacity(2);
     if script == Script::Arabic {
         let mut b = KeyBuilder::new();
+        // The same parts without merging equal classes at a word boundary: the second
+        // reading of a compound such as ضياء الدين, whose ض a Latin spelling may write z.
+        let mut apart = KeyBuilder::new();
+        let mut joined = false;
         for (p, _) in &d.parts {
-            b.append(&arabic_builder(&p.text));
+            let pb = arabic_builder(&p.text);
+            joined |= b.joins(&pb);
+            b.append(&pb);
+            apart.append_apart(&pb);
         }
         keys.push(b.finish());
+        if joined {
+            push_key(&mut keys, apart.finish());
+        }
     } else {
         let turkic = d.parts.iter().any(|(p, _)| wants_turkic(&p.raw));
         let profiles: &[Profile] = if turkic {
