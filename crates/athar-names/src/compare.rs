@@ -110,8 +110,10 @@ fn sub_cost(a: u8, b: u8) -> f32 {
     let (x, y) = if a < b { (a, b) } else { (b, a) };
     match (x, y) {
         (T, S) | (D, Z) | (T, D) | (T, Z) => 0.3,
-        (H, X) => 0.4,
-        (K, G) | (J, G) => 0.5,
+        // Egyptian g for ج (Gamal, Ragab) is a spelling convention, not a near sound: as
+        // cheap as Turkish h for خ, so two-consonant names (Galal) pass too.
+        (H, X) | (J, G) => 0.4,
+        (K, G) => 0.5,
         (Z, S) => 0.5,
         (S, C) => 0.6,
         (J, Z) => 0.6,
@@ -493,7 +495,7 @@ pub(crate) fn vowel_penalty_with(sa: Script, a: &Key, sb: Script, b: &Key, patte
         // (Droubi / Durubi, Sleiman / Suleiman, Knan / Kinan).
         if both_latin
             && i == 1
-            && n > 3
+            && n >= 3
             && a.vowels.gap(0) == 0
             && b.vowels.gap(0) == 0
             && ((ga == 0 && a.vowels.gap(2) != 0) || (gb == 0 && b.vowels.gap(2) != 0))
