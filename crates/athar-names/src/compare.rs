@@ -284,6 +284,7 @@ fn end_cost(sa: Script, ea: u8, sb: Script, eb: u8) -> f32 {
         H => la == A,
         // Final ا / ى / اء is a long a (Nada, Huda, Hanaa), never a final i or u.
         A => matches!(la, I | U),
+        AYN_I => matches!(la, A | AH),
         _ => false,
     };
     let hit = match (sa == Script::Arabic, sb == Script::Arabic) {
@@ -325,7 +326,7 @@ fn slots(script: Script, k: &Key) -> Option<Slots> {
         use crate::skeleton::end::*;
         // Compounds and words ending in a long i / u (the nisba حلبي, Halebi) follow other
         // templates.
-        if k.end & COMPOUND != 0 || matches!(k.end & CLASS, I | U | ANY) {
+        if k.end & COMPOUND != 0 || matches!(k.end & CLASS, I | U | ANY | AYN_I) {
             return None;
         }
     }

@@ -250,6 +250,8 @@ pub mod end {
     pub const H: u8 = 7;
     /// Arabic two-letter word (طه): the unwritten long vowels make any ending fit.
     pub const ANY: u8 = 8;
+    /// Arabic final ʿayn after ī (مطيع, بديع): any Latin ending but a bare a or -ah.
+    pub const AYN_I: u8 = 9;
     /// Flag bit: the reading spans several words (a compound); word-level checks skip it.
     pub const COMPOUND: u8 = 0x80;
     /// Mask of the ending class.
@@ -425,7 +427,9 @@ pub fn arabic_builder(token: &str) -> KeyBuilder {
         Some('ح' | 'ه') => end::H,
         Some('ا' | 'ى') => end::A,
         Some('ء') if n > 2 && chars[n - 2] == 'ا' => end::A,
-        // A final ʿayn shows as a vowel, an apostrophe or nothing (Shammaa, Muti', Mutee).
+        // A final ʿayn shows as a vowel, an apostrophe or nothing (Shammaa, Muti', Mutee);
+        // after ī not as a bare a, which is the feminine (ربيع Rabie, ربيعة Rabia).
+        Some('ع') if n > 2 && chars[n - 2] == 'ي' => end::AYN_I,
         Some('ع') if n > 2 => end::ANY,
         Some('ي') if n > 1 => end::I,
         Some('و') if n > 1 => end::U,
