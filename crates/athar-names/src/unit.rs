@@ -278,7 +278,8 @@ fn prefix_particle(t: &Token) -> Option<Particle> {
             "abd" | "abdul" | "abdel" | "abdal" | "abdol" | "abdil" | "abdoul" | "abdulla" => {
                 Particle::Abd
             }
-            "abu" | "abou" | "abo" | "aboo" => Particle::Abu,
+            // Abul, Aboul: abu with the article's l (Abul Khair, Aboul Fadl).
+            "abu" | "abou" | "abo" | "aboo" | "abul" | "aboul" | "abol" => Particle::Abu,
             "umm" | "um" | "oum" | "om" => Particle::Umm,
             "bin" | "ben" | "ibn" | "bint" | "binte" => Particle::Bin,
             _ => return None,
