@@ -488,8 +488,8 @@ pub(crate) fn vowel_penalty_with(sa: Script, a: &Key, sb: Script, b: &Key, patte
     let mut p = 0.0;
     let both_latin = sa != Script::Arabic && sb != Script::Arabic;
     // Three-radical words read their vowels by template (see `Slots`): there CaCeC is فاعل
-    // and not an imala (Kamel / Kamaal, Sameh / Samaah).
-    let template = both_latin && (slots(sa, a).is_some() || slots(sb, b).is_some());
+    // and not an imala (Kamel / Kamaal, Sameh / Samaah). Computed only when needed.
+    let template = || slots(sa, a).is_some() || slots(sb, b).is_some();
     for i in 0..n {
         let (ga, gb) = (a.vowels.gap(i), b.vowels.gap(i));
         // Levantine drops the short vowel of a first open syllable before a long one
@@ -506,7 +506,7 @@ pub(crate) fn vowel_penalty_with(sa: Script, a: &Key, sb: Script, b: &Key, patte
         if both_latin && latin_short_in_closed_syllable(a, b, i, n) {
             continue;
         }
-        if both_latin && i >= 2 && latin_imala(ga, gb) && !template {
+        if both_latin && i >= 2 && latin_imala(ga, gb) && !template() {
             continue;
         }
         p += gap_cost(sa, ga, sb, gb, i > 0 && i + 1 < n);
