@@ -70,6 +70,8 @@ pub const ARTICLE_EXCEPTIONS: &[&str] = &[
 pub const LATIN_ARTICLES: &[&str] = &[
     "al", "el", "ul", "il", "ad", "ar", "as", "ash", "at", "az", "an", "ed", "er", "es", "et",
     "ez", "en", "ud", "ur", "us", "ut", "uz", "un", "ech", "ez", "ej",
+    // The article's vowel elided after a vowel (ALA-LC Abū l-Khayr).
+    "l",
 ];
 
 /// Latin abbreviations of محمد (note §2.3).

@@ -250,6 +250,8 @@ pub mod end {
     pub const H: u8 = 7;
     /// Arabic two-letter word (طه): the unwritten long vowels make any ending fit.
     pub const ANY: u8 = 8;
+    /// Arabic final ʿayn after ī (مطيع, بديع): any Latin ending but a bare a or -ah.
+    pub const AYN_I: u8 = 9;
     /// Flag bit: the reading spans several words (a compound); word-level checks skip it.
     pub const COMPOUND: u8 = 0x80;
     /// Mask of the ending class.
@@ -342,6 +344,22 @@ impl KeyBuilder {
 
     /// Appends another builder (the next part of a compound unit).
     pub fn append(&mut self, other: &KeyBuilder) {
+        self.append_inner(other, false);
+    }
+
+    /// True when `other`'s first class equals this builder's last one, so that
+    /// [`KeyBuilder::append`] merges them across the word boundary (ضياء + الدين = `DN`).
+    pub fn joins(&self, other: &KeyBuilder) -> bool {
+        self.classes.last().is_some() && self.classes.last() == other.classes.first()
+    }
+
+    /// [`KeyBuilder::append`] keeping both classes at the word boundary (ضياء الدين =
+    /// `DDN`, which a Latin Ziyaeddin, `ZDN`, is one cheap substitution from).
+    pub fn append_apart(&mut self, other: &KeyBuilder) {
+        self.append_inner(other, true);
+    }
+
+    fn append_inner(&mut self, other: &KeyBuilder, apart: bool) {
         self.latin |= other.latin;
         self.end = other.end;
         // Gemination is a word-level signal: a single word keeps it, a compound keeps none.
@@ -355,8 +373,13 @@ impl KeyBuilder {
             return;
         };
         self.vowel(*first);
-        for (c, g) in other.classes.iter().zip(rest) {
-            self.class(*c);
+        for (k, (c, g)) in other.classes.iter().zip(rest).enumerate() {
+            if apart && k == 0 {
+                self.classes.push(*c);
+                self.gaps.push(0);
+            } else {
+                self.class(*c);
+            }
             self.vowel(*g);
         }
     }
@@ -404,6 +427,10 @@ pub fn arabic_builder(token: &str) -> KeyBuilder {
         Some('ح' | 'ه') => end::H,
         Some('ا' | 'ى') => end::A,
         Some('ء') if n > 2 && chars[n - 2] == 'ا' => end::A,
+        // A final ʿayn shows as a vowel, an apostrophe or nothing (Shammaa, Muti', Mutee);
+        // after ī not as a bare a, which is the feminine (ربيع Rabie, ربيعة Rabia).
+        Some('ع') if n > 2 && chars[n - 2] == 'ي' => end::AYN_I,
+        Some('ع') if n > 2 => end::ANY,
         Some('ي') if n > 1 => end::I,
         Some('و') if n > 1 => end::U,
         _ => end::CONSONANT,
@@ -521,7 +548,13 @@ pub fn latin_profile_text(raw: &str, profile: Profile) -> String {
             {
                 pre.push('d')
             }
-            (_, 'ğ') => {}
+            // Turkish ğ: silent (lengthens the vowel) in the Turkic reading, the غ of an
+            // Arabic loan in the other (Rağıp = راغب, Tuğrul).
+            (Profile::Turkic, 'ğ' | 'Ğ') => {}
+            (Profile::Default, 'ğ' | 'Ğ') => pre.push_str("gh"),
+            // Turkish vowel harmony writes the final ī of Arabic names (the nisba, شكري) as
+            // ü or ı after back or rounded vowels (Şükrü, Lütfü, Rıfkı).
+            (Profile::Turkic, 'ü' | 'Ü' | 'ı') if i + 1 == chars.len() => pre.push('i'),
             (_, 'ẍ') => pre.push_str("gh"),
             _ => pre.push(c),
         }

@@ -230,6 +230,15 @@ fn split_glued_inner(t: &Token, out: &mut Vec<Token>) {
                     && rest.bytes().any(|c| !is_vowel(c))
                 {
                     out.push(tok(pre, Script::Latin));
+                    // Abulkhair, Aboul Fadl: the article's l glued to abu, before a consonant.
+                    if let Some(stem) = rest.strip_prefix('l')
+                        && stem.len() >= 3
+                        && !stem.starts_with(|c: char| is_vowel(c as u8) || c == 'l')
+                    {
+                        out.push(tok("al", Script::Latin));
+                        out.push(tok(stem, Script::Latin));
+                        return;
+                    }
                     out.push(tok(rest, Script::Latin));
                     return;
                 }
@@ -269,7 +278,8 @@ fn prefix_particle(t: &Token) -> Option<Particle> {
             "abd" | "abdul" | "abdel" | "abdal" | "abdol" | "abdil" | "abdoul" | "abdulla" => {
                 Particle::Abd
             }
-            "abu" | "abou" | "abo" | "aboo" => Particle::Abu,
+            // Abul, Aboul: abu with the article's l (Abul Khair, Aboul Fadl).
+            "abu" | "abou" | "abo" | "aboo" | "abul" | "aboul" | "abol" => Particle::Abu,
             "umm" | "um" | "oum" | "om" => Particle::Umm,
             "bin" | "ben" | "ibn" | "bint" | "binte" => Particle::Bin,
             _ => return None,
@@ -411,6 +421,9 @@ fn drafts(toks: &[Token]) -> Vec<Draft> {
                     all.push(a);
                 }
                 all.push(t.clone());
+                // The article is already written (Abdel Ilah, Abd al-Ilah): the stem is
+                // whole, its own leading vowel + l is not a second article (إله, Ilah).
+                let article_written = inner_article.is_some() || t.text != "abd";
                 if let Some(a) = inner_article {
                     all.push(a);
                 }
@@ -434,7 +447,7 @@ fn drafts(toks: &[Token]) -> Vec<Draft> {
                         },
                         stem.script,
                     )
-                } else if p == Particle::Abd && stem.script != Script::Arabic {
+                } else if p == Particle::Abd && stem.script != Script::Arabic && !article_written {
                     tok(abd_stem(&stem.text), stem.script)
                 } else {
                     stem_part(stem)
@@ -531,10 +544,20 @@ fn finish(d: Draft, lexicon: bool) -> Unit {
     let mut keys = Vec::with_capacity(2);
     if script == Script::Arabic {
         let mut b = KeyBuilder::new();
+        // The same parts without merging equal classes at a word boundary: the second
+        // reading of a compound such as ضياء الدين, whose ض a Latin spelling may write z.
+        let mut apart = KeyBuilder::new();
+        let mut joined = false;
         for (p, _) in &d.parts {
-            b.append(&arabic_builder(&p.text));
+            let pb = arabic_builder(&p.text);
+            joined |= b.joins(&pb);
+            b.append(&pb);
+            apart.append_apart(&pb);
         }
         keys.push(b.finish());
+        if joined {
+            push_key(&mut keys, apart.finish());
+        }
     } else {
         let turkic = d.parts.iter().any(|(p, _)| wants_turkic(&p.raw));
         let profiles: &[Profile] = if turkic {
