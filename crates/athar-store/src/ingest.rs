@@ -781,8 +781,10 @@ pub async fn ingest_one<S: Store + ?Sized>(
     };
     if let Some(model) = model {
         // ids first, then each candidate's link form (its normalized record only)
+        // Blocking keys only, as the batch path blocks: the record's search keys (stored
+        // beside them) are for `search`, and would add candidates the model never pairs.
         let candidates = store
-            .candidate_forms(&record.keys, model.block_cap())
+            .candidate_forms(&keys_of(&lr), model.block_cap())
             .await?;
         mark("candidates", &mut t);
         let cands: Vec<LinkRecord> = candidates
