@@ -10,6 +10,7 @@
 #   ATHAR_BIN / LATENCY_BIN: prebuilt binaries to measure instead of building (the
 #   `ingest_latency` example of athar-store-any). WORK: the work directory (data is reused).
 #   ATHAR_TIMINGS=1 prints the seconds each import stage took (in WORK/NAME-import.err).
+#   SKIP_SQLITE=1 (with a POSTGRES_URL): measure PostgreSQL only.
 # Results go to stdout; copy them into BENCHMARKS.md ("Store") with the date and machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,9 +57,11 @@ run() { # run BACKEND URL
   echo "[$name] load after ingest: $(uptime | sed 's/.*load average: //')"
 }
 
-rm -f "$WORK/bench.db" "$WORK/bench.db-wal" "$WORK/bench.db-shm"
-run sqlite "sqlite://$WORK/bench.db"
-ls -l "$WORK/bench.db" | awk '{print "[sqlite] database size: " $5 " bytes"}'
+if [[ -z ${SKIP_SQLITE:-} || -z $PG_URL ]]; then
+  rm -f "$WORK/bench.db" "$WORK/bench.db-wal" "$WORK/bench.db-shm"
+  run sqlite "sqlite://$WORK/bench.db"
+  ls -l "$WORK/bench.db" | awk '{print "[sqlite] database size: " $5 " bytes"}'
+fi
 if [[ -n $PG_URL ]]; then
   run postgres "$PG_URL"
 fi

@@ -102,6 +102,7 @@ conformance!(
     review_decisions_label_and_merge,
     models_users_audit,
     candidates_by_key,
+    large_batch_spans_chunks,
     check_finds_tampering,
     backup_restores,
     ingest_matches_incrementally,
@@ -626,6 +627,98 @@ async fn candidates_by_key(s: &AnyStore) {
         assert_eq!(parsed, r.normalized);
     }
     assert!(s.link_forms(&[]).await.unwrap().is_empty());
+    // Candidate forms: the link forms of the candidate ids, under the same cap, in id order.
+    for (keys, cap) in [
+        (&[3, 9, 77][..], 10),
+        (&[2, 3], 10),
+        (&[2, 3], 1),
+        (&[2], 1),
+        (&[], 10),
+    ] {
+        let ids = s.candidate_ids(keys, cap).await.unwrap();
+        assert_eq!(
+            s.candidate_forms(keys, cap).await.unwrap(),
+            s.link_forms(&ids).await.unwrap(),
+            "keys {keys:?}, cap {cap}"
+        );
+    }
+    assert_eq!(s.candidate_forms(&[2, 3], 1).await.unwrap().len(), 1);
+}
+
+/// A batch larger than the backends' bulk statements (several chunks of records, persons and
+/// keys), whose review items point at records of the first and the last chunk: every row lands,
+/// with the right ids, persons and keys.
+async fn large_batch_spans_chunks(s: &AnyStore) {
+    const N: usize = 12_345;
+    let mut b = WriteBatch::new(source("big"), Some(file("big")));
+    for i in 0..N {
+        let i64i = i64::try_from(i).unwrap();
+        // five keys a record (more key rows than records): one shared by pairs, four unique
+        let keys = [
+            1_000_000 + i64i / 2,
+            2_000_000 + i64i,
+            3_000_000 + i64i,
+            4_000_000 + i64i,
+            5_000_000 + i64i,
+        ];
+        b.records
+            .push(record(&format!("r{i}"), &format!("name {i}"), &keys));
+        // pairs share a person; the persons are numbered from the last record backwards
+        let person = u32::try_from(N.div_ceil(2) - 1 - i / 2).unwrap();
+        b.placements.push(placement(PersonRef::New(person)));
+    }
+    b.new_persons = u32::try_from(N.div_ceil(2)).unwrap();
+    b.reviews = vec![
+        NewReview {
+            left: RecordRef::New(0),
+            right: RecordRef::New(u32::try_from(N - 1).unwrap()),
+            probability: 0.4,
+            explanation: json!({"fields": []}),
+            model_version: None,
+        },
+        NewReview {
+            left: RecordRef::New(7_777),
+            right: RecordRef::New(3),
+            probability: 0.5,
+            explanation: json!({"fields": []}),
+            model_version: Some("m1".into()),
+        },
+    ];
+    let out = s.write_batch(&b, &change(0)).await.unwrap();
+    assert_eq!(out.record_ids.len(), N);
+    assert_eq!(out.person_ids.len(), N.div_ceil(2));
+    let c = s.counts().await.unwrap();
+    assert_eq!(
+        (c.records, c.persons, c.open_reviews, c.events),
+        (N as u64, N.div_ceil(2) as u64, 2, 1)
+    );
+    assert_sound(&**s).await;
+    // the last record's keys, and the pair sharing the first key of record 9_000
+    let last = i64::try_from(N - 1).unwrap();
+    assert_eq!(
+        s.candidate_ids(&[5_000_000 + last], 10).await.unwrap(),
+        vec![out.record_ids[N - 1]]
+    );
+    let pair = s.candidates(&[1_000_000 + 4_500], 10).await.unwrap();
+    assert_eq!(
+        pair.iter().map(|r| r.id).collect::<Vec<_>>(),
+        out.record_ids[9_000..9_002]
+    );
+    assert_eq!(pair[0].person_id, pair[1].person_id);
+    assert_eq!(pair[0].person_id, out.person_ids[N.div_ceil(2) - 1 - 4_500]);
+    let reviews = s.open_reviews(10).await.unwrap();
+    let mut pairs: Vec<(RecordId, RecordId)> = reviews
+        .iter()
+        .map(|r| (r.left_record_id, r.right_record_id))
+        .collect();
+    pairs.sort_unstable();
+    assert_eq!(
+        pairs,
+        vec![
+            (out.record_ids[0], out.record_ids[N - 1]),
+            (out.record_ids[7_777], out.record_ids[3]),
+        ]
+    );
 }
 
 async fn check_finds_tampering(s: &AnyStore) {

@@ -124,16 +124,55 @@ impl PgStore {
     }
 
     async fn begin_write(&self) -> Result<Transaction<'static, Postgres>> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
-        sqlx::query("SELECT pg_advisory_xact_lock(7465126082)")
-            .execute(&mut *tx)
+        // One round trip: the transaction and its lock in one simple-protocol message.
+        self.pool
+            .begin_with("BEGIN; SELECT pg_advisory_xact_lock(7465126082)")
             .await
-            .map_err(db)?;
-        Ok(tx)
+            .map_err(db)
     }
 }
 
 type Tx = Transaction<'static, Postgres>;
+
+/// Statement timings of one write, printed on stderr as one line when the environment variable
+/// `ATHAR_TIMINGS` is set (for profiling the single-record path; off, it costs one clock read a
+/// statement).
+struct Marks {
+    on: bool,
+    t: std::time::Instant,
+    marks: Vec<(&'static str, f64)>,
+}
+
+impl Marks {
+    fn new() -> Self {
+        Self {
+            on: std::env::var_os("ATHAR_TIMINGS").is_some(),
+            t: std::time::Instant::now(),
+            marks: Vec::new(),
+        }
+    }
+
+    /// Records the time since the previous mark under `what`.
+    fn mark(&mut self, what: &'static str) {
+        if self.on {
+            let now = std::time::Instant::now();
+            self.marks
+                .push((what, (now - self.t).as_secs_f64() * 1000.0));
+            self.t = now;
+        }
+    }
+
+    fn print(&self) {
+        if self.on {
+            let line: Vec<String> = self
+                .marks
+                .iter()
+                .map(|(w, ms)| format!("{w}={ms:.3}"))
+                .collect();
+            eprintln!("timing pg-write ms {}", line.join(" "));
+        }
+    }
+}
 
 async fn next_id(tx: &mut Tx, table: &'static str) -> Result<i64> {
     let sql = match table {
@@ -587,6 +626,161 @@ async fn merge_tx(tx: &mut Tx, from: PersonId, into: PersonId, change: &Change) 
     Ok(event)
 }
 
+/// The audit row of a write.
+struct Audit {
+    action: &'static str,
+    target_kind: &'static str,
+    target_id: String,
+    detail: String,
+}
+
+/// The `place` link event of a batch with records.
+struct PlaceEvent {
+    id: EventId,
+    model_version: Option<String>,
+}
+
+/// The rows a batch adds (ids resolved), written by [`write_rows`].
+struct RowsWritten<'a> {
+    source_id: i64,
+    import_id: Option<i64>,
+    /// Ids of the new persons.
+    persons: std::ops::Range<PersonId>,
+    records: &'a [NewRecord],
+    record_ids: &'a [RecordId],
+    /// The person each record is placed in, and the placement's score.
+    persons_of: Vec<PersonId>,
+    scores: Vec<Option<f64>>,
+    /// `(key, record)`, sorted.
+    keys: &'a [(i64, RecordId)],
+    reviews: &'a [NewReview],
+    res: &'a Resolver<'a>,
+}
+
+/// One statement (data-modifying CTEs) adds every kind of row of a batch: the new persons, the
+/// `place` event, records with their moves and memberships, blocking keys, review items and the
+/// audit row. Empty arrays add nothing, so a single record (the web's path) is one round trip;
+/// foreign keys are checked at the end of the statement, after all its inserts.
+const WRITE_ROWS: &str = "
+WITH p AS (INSERT INTO persons (id, created_at)
+           SELECT g, $1 FROM generate_series($2::bigint, $3::bigint) AS g),
+     e AS (INSERT INTO link_events (id, kind, actor, reason, model_version, reverses, at)
+           SELECT $4::bigint, 'place', $5, $6, $7, NULL, $1 WHERE $4::bigint IS NOT NULL),
+     r AS (INSERT INTO records (id, source_id, import_id, local_id, line, raw, fields,
+                                normalized, display_name, created_at)
+           SELECT t.id, $8, $9, t.local_id, t.line, t.raw, t.fields::jsonb, t.normalized::jsonb,
+                  t.display_name, $1
+           FROM UNNEST($10::bigint[], $11::text[], $12::bigint[], $13::text[], $14::text[],
+                       $15::text[], $16::text[])
+                AS t(id, local_id, line, raw, fields, normalized, display_name)),
+     mv AS (INSERT INTO link_moves (event_id, record_id, from_person, to_person, score)
+            SELECT $17::bigint, t.id, NULL, t.person, t.score
+            FROM UNNEST($10::bigint[], $18::bigint[], $19::float8[]) AS t(id, person, score)),
+     mb AS (INSERT INTO memberships (record_id, person_id, event_id)
+            SELECT t.id, t.person, $17::bigint
+            FROM UNNEST($10::bigint[], $18::bigint[]) AS t(id, person)),
+     k AS (INSERT INTO blocking_keys (key, record_id)
+           SELECT * FROM UNNEST($20::bigint[], $21::bigint[])),
+     rv AS (INSERT INTO review_items (left_record_id, right_record_id, probability, explanation,
+                                      model_version, created_at)
+            SELECT t.l, t.r, t.p, t.x::jsonb, t.v, $1
+            FROM UNNEST($22::bigint[], $23::bigint[], $24::float8[], $25::text[], $26::text[])
+                 AS t(l, r, p, x, v))
+INSERT INTO audit_events (at, actor, action, target_kind, target_id, detail, reason)
+SELECT $1, $5, $27::text, $28::text, $29::text, $30::jsonb, $6 WHERE $27::text IS NOT NULL";
+
+/// Writes a batch's rows with [`WRITE_ROWS`], in chunks: statement `i` adds records chunk `i`;
+/// keys and review items (which refer to records of any chunk) start with the last records
+/// chunk; persons, the event and the audit row go with the first statement.
+async fn write_rows(
+    tx: &mut Tx,
+    w: &RowsWritten<'_>,
+    place: Option<&PlaceEvent>,
+    audit: &Audit,
+    change: &Change,
+) -> Result<()> {
+    let record_chunks: Vec<&[NewRecord]> = w.records.chunks(CHUNK).collect();
+    let key_chunks: Vec<&[(i64, RecordId)]> = w.keys.chunks(CHUNK * 8).collect();
+    let review_chunks: Vec<&[NewReview]> = w.reviews.chunks(CHUNK).collect();
+    let tail_from = record_chunks.len().saturating_sub(1);
+    let statements = tail_from + key_chunks.len().max(review_chunks.len()).max(1);
+    let n = w.records.len();
+    for i in 0..statements {
+        let first = i == 0;
+        let recs: &[NewRecord] = record_chunks.get(i).copied().unwrap_or(&[]);
+        let at = (i * CHUNK).min(n)..(i * CHUNK + recs.len()).min(n);
+        let tail = i.checked_sub(tail_from);
+        let keys: &[(i64, RecordId)] = tail.and_then(|t| key_chunks.get(t).copied()).unwrap_or(&[]);
+        let reviews: &[NewReview] = tail
+            .and_then(|t| review_chunks.get(t).copied())
+            .unwrap_or(&[]);
+        let (persons_from, persons_to) = if first {
+            (w.persons.start, w.persons.end - 1)
+        } else {
+            (1, 0)
+        };
+        let local: Vec<Option<&str>> = recs.iter().map(|r| r.local_id.as_deref()).collect();
+        let line: Vec<Option<i64>> = recs
+            .iter()
+            .map(|r| r.line.map(|l| i64::try_from(l).unwrap_or(i64::MAX)))
+            .collect();
+        let raw: Vec<String> = recs
+            .iter()
+            .map(|r| serde_json::to_string(&r.raw))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(corrupt)?;
+        let fields: Vec<String> = recs
+            .iter()
+            .map(|r| serde_json::to_string(&r.fields))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(corrupt)?;
+        let normalized: Vec<String> = recs.iter().map(|r| r.normalized.to_string()).collect();
+        let names: Vec<&str> = recs.iter().map(|r| r.display_name.as_str()).collect();
+        let (key, key_record): (Vec<i64>, Vec<RecordId>) = keys.iter().copied().unzip();
+        let left: Vec<RecordId> = reviews.iter().map(|r| w.res.record(r.left)).collect();
+        let right: Vec<RecordId> = reviews.iter().map(|r| w.res.record(r.right)).collect();
+        let probability: Vec<f64> = reviews.iter().map(|r| r.probability).collect();
+        let explanation: Vec<String> = reviews.iter().map(|r| r.explanation.to_string()).collect();
+        let version: Vec<Option<&str>> =
+            reviews.iter().map(|r| r.model_version.as_deref()).collect();
+        sqlx::query(WRITE_ROWS)
+            .bind(change.at)
+            .bind(persons_from)
+            .bind(persons_to)
+            .bind(place.filter(|_| first).map(|e| e.id))
+            .bind(&change.actor)
+            .bind(&change.reason)
+            .bind(place.and_then(|e| e.model_version.as_deref()))
+            .bind(w.source_id)
+            .bind(w.import_id)
+            .bind(&w.record_ids[at.clone()])
+            .bind(local)
+            .bind(line)
+            .bind(raw)
+            .bind(fields)
+            .bind(normalized)
+            .bind(names)
+            .bind(place.map(|e| e.id))
+            .bind(&w.persons_of[at.clone()])
+            .bind(&w.scores[at])
+            .bind(key)
+            .bind(key_record)
+            .bind(left)
+            .bind(right)
+            .bind(probability)
+            .bind(explanation)
+            .bind(version)
+            .bind(first.then_some(audit.action))
+            .bind(first.then_some(audit.target_kind))
+            .bind(first.then_some(audit.target_id.as_str()))
+            .bind(first.then_some(audit.detail.as_str()))
+            .execute(&mut **tx)
+            .await
+            .map_err(db)?;
+    }
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl Store for PgStore {
     fn backend(&self) -> &'static str {
@@ -625,7 +819,9 @@ impl Store for PgStore {
 
     async fn write_batch(&self, batch: &WriteBatch, change: &Change) -> Result<WriteOutcome> {
         batch.validate()?;
+        let mut marks = Marks::new();
         let mut tx = self.begin_write().await?;
+        marks.mark("begin+lock");
         if let Some(file) = &batch.file {
             let found: Option<(i64, i64, i64)> =
                 sqlx::query_as("SELECT id, source_id, records FROM imports WHERE sha256 = $1")
@@ -645,12 +841,20 @@ impl Store for PgStore {
                 });
             }
         }
-        let source_id: i64 = match sqlx::query_scalar("SELECT id FROM sources WHERE name = $1")
+        // One round trip for the source and the next ids (read under the write lock, so they
+        // are free until the commit).
+        let (found_source, first_person, first_record, event_id): (Option<i64>, i64, i64, i64) =
+            sqlx::query_as(
+                "SELECT (SELECT id FROM sources WHERE name = $1),
+                        (SELECT COALESCE(MAX(id), 0) + 1 FROM persons),
+                        (SELECT COALESCE(MAX(id), 0) + 1 FROM records),
+                        (SELECT COALESCE(MAX(id), 0) + 1 FROM link_events)",
+            )
             .bind(&batch.source.name)
-            .fetch_optional(&mut *tx)
+            .fetch_one(&mut *tx)
             .await
-            .map_err(db)?
-        {
+            .map_err(db)?;
+        let source_id: i64 = match found_source {
             Some(id) => id,
             None => sqlx::query_scalar(
                 "INSERT INTO sources (name, supplier, notes, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
@@ -663,6 +867,7 @@ impl Store for PgStore {
             .await
             .map_err(db)?,
         };
+        marks.mark("ids");
         let import_id: Option<i64> = match &batch.file {
             Some(file) => Some(
                 sqlx::query_scalar(
@@ -684,126 +889,61 @@ impl Store for PgStore {
             ),
             None => None,
         };
-
-        let person_ids = new_persons(&mut tx, batch.new_persons, change.at).await?;
-        let first_record = next_id(&mut tx, "records").await?;
-        let record_ids: Vec<RecordId> = (0..batch.records.len())
-            .map(|i| first_record + i as i64)
-            .collect();
-        // Column arrays unpacked by UNNEST: no per-row JSON unpacking in SQL.
-        for (chunk_no, chunk) in batch.records.chunks(CHUNK).enumerate() {
-            let ids = &record_ids[chunk_no * CHUNK..chunk_no * CHUNK + chunk.len()];
-            let local: Vec<Option<&str>> = chunk.iter().map(|r| r.local_id.as_deref()).collect();
-            let line: Vec<Option<i64>> = chunk
-                .iter()
-                .map(|r| r.line.map(|l| i64::try_from(l).unwrap_or(i64::MAX)))
-                .collect();
-            let raw: Vec<String> = chunk
-                .iter()
-                .map(|r| serde_json::to_string(&r.raw))
-                .collect::<std::result::Result<_, _>>()
-                .map_err(corrupt)?;
-            let fields: Vec<String> = chunk
-                .iter()
-                .map(|r| serde_json::to_string(&r.fields))
-                .collect::<std::result::Result<_, _>>()
-                .map_err(corrupt)?;
-            let normalized: Vec<String> = chunk.iter().map(|r| r.normalized.to_string()).collect();
-            let names: Vec<&str> = chunk.iter().map(|r| r.display_name.as_str()).collect();
-            sqlx::query(
-                "INSERT INTO records (id, source_id, import_id, local_id, line, raw, fields,
-                                      normalized, display_name, created_at)
-                 SELECT t.id, $1, $2, t.local_id, t.line, t.raw, t.fields::jsonb,
-                        t.normalized::jsonb, t.display_name, $3
-                 FROM UNNEST($4::bigint[], $5::text[], $6::bigint[], $7::text[], $8::text[],
-                             $9::text[], $10::text[])
-                      AS t(id, local_id, line, raw, fields, normalized, display_name)",
-            )
-            .bind(source_id)
-            .bind(import_id)
-            .bind(change.at)
-            .bind(ids)
-            .bind(local)
-            .bind(line)
-            .bind(raw)
-            .bind(fields)
-            .bind(normalized)
-            .bind(names)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        }
+        marks.mark("import");
+        let person_ids: Vec<PersonId> = (first_person..).take(batch.new_persons as usize).collect();
+        let record_ids: Vec<RecordId> = (first_record..).take(batch.records.len()).collect();
         let res = Resolver {
             record_ids: &record_ids,
             person_ids: &person_ids,
         };
-
-        if !batch.records.is_empty() {
-            let model_version = batch
+        let audit_detail = batch.audit_detail();
+        let audit = Audit {
+            action: if batch.file.is_some() {
+                "import"
+            } else {
+                "ingest"
+            },
+            target_kind: if import_id.is_some() {
+                "import"
+            } else {
+                "source"
+            },
+            target_id: import_id.unwrap_or(source_id).to_string(),
+            detail: audit_detail.to_string(),
+        };
+        let place = (!batch.records.is_empty()).then(|| PlaceEvent {
+            id: event_id,
+            model_version: batch
                 .placements
                 .iter()
-                .find_map(|p| p.model_version.as_deref());
-            let event =
-                insert_event(&mut tx, EventKind::Place, model_version, None, change).await?;
-            let moves: Vec<Move> = batch
-                .placements
-                .iter()
-                .enumerate()
-                .map(|(i, p)| Move {
-                    record_id: record_ids[i],
-                    from: None,
-                    to: res.person(p.person),
-                    score: p.score,
-                })
-                .collect();
-            apply_moves(&mut tx, event, &moves).await?;
-        }
-
+                .find_map(|p| p.model_version.clone()),
+        });
         let mut keys: Vec<(i64, RecordId)> = Vec::new();
         for (i, r) in batch.records.iter().enumerate() {
             keys.extend(r.keys.iter().map(|&k| (k, record_ids[i])));
         }
+        // Sorted once for the whole batch: each key statement then fills one stretch of the
+        // index instead of touching all of it.
         keys.sort_unstable();
         keys.dedup();
-        for chunk in keys.chunks(CHUNK * 8) {
-            let (k, r): (Vec<i64>, Vec<RecordId>) = chunk.iter().copied().unzip();
-            sqlx::query(
-                "INSERT INTO blocking_keys (key, record_id)
-                 SELECT * FROM UNNEST($1::bigint[], $2::bigint[])",
-            )
-            .bind(k)
-            .bind(r)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        }
-
-        for chunk in batch.reviews.chunks(CHUNK) {
-            let rows: Vec<Value> = chunk
+        let rows = RowsWritten {
+            source_id,
+            import_id,
+            persons: first_person..first_person + i64::from(batch.new_persons),
+            records: &batch.records,
+            record_ids: &record_ids,
+            persons_of: batch
+                .placements
                 .iter()
-                .map(|r| {
-                    json!([
-                        res.record(r.left),
-                        res.record(r.right),
-                        r.probability,
-                        r.explanation,
-                        r.model_version
-                    ])
-                })
-                .collect();
-            sqlx::query(
-                "INSERT INTO review_items (left_record_id, right_record_id, probability, explanation,
-                                           model_version, created_at)
-                 SELECT (value->>0)::bigint, (value->>1)::bigint, (value->>2)::double precision,
-                        value->3, value->>4, $1
-                 FROM jsonb_array_elements($2::jsonb) AS j(value)",
-            )
-            .bind(change.at)
-            .bind(Value::Array(rows).to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        }
+                .map(|p| res.person(p.person))
+                .collect(),
+            scores: batch.placements.iter().map(|p| p.score).collect(),
+            keys: &keys,
+            reviews: &batch.reviews,
+            res: &res,
+        };
+        write_rows(&mut tx, &rows, place.as_ref(), &audit, change).await?;
+        marks.mark("rows");
         for n in &batch.notes {
             insert_note(&mut tx, &res, n, change).await?;
         }
@@ -816,31 +956,10 @@ impl Store for PgStore {
         for d in &batch.detentions {
             insert_detention(&mut tx, &res, d, change).await?;
         }
-        audit_tx(
-            &mut tx,
-            if batch.file.is_some() {
-                "import"
-            } else {
-                "ingest"
-            },
-            if import_id.is_some() {
-                "import"
-            } else {
-                "source"
-            },
-            Some(&import_id.unwrap_or(source_id).to_string()),
-            &json!({
-                "source": batch.source.name,
-                "file": batch.file.as_ref().map(|f| &f.file_name),
-                "sha256": batch.file.as_ref().map(|f| &f.sha256),
-                "records": batch.records.len(),
-                "new_persons": batch.new_persons,
-                "reviews": batch.reviews.len(),
-            }),
-            change,
-        )
-        .await?;
+        marks.mark("facts");
         tx.commit().await.map_err(db)?;
+        marks.mark("commit");
+        marks.print();
         Ok(WriteOutcome {
             source_id,
             import_id,
@@ -919,6 +1038,30 @@ impl Store for PgStore {
              JOIN sources s ON s.id = r.source_id WHERE r.id = ANY($1::bigint[]) ORDER BY r.id",
         )
         .bind(ids)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(rows.into_iter().map(LinkForm::from).collect())
+    }
+
+    async fn candidate_forms(&self, keys: &[i64], max_per_key: usize) -> Result<Vec<LinkForm>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The ids as an array (an init plan): the records are then read by primary key, never
+        // by a join the planner might turn into a scan.
+        let rows: Vec<(RecordId, PersonId, String, DateTime<Utc>, String)> = sqlx::query_as(
+            "WITH k(key) AS (SELECT DISTINCT unnest($1::bigint[])),
+                  ok(key) AS (SELECT k.key FROM k WHERE (SELECT COUNT(*) FROM
+                      (SELECT 1 FROM blocking_keys b WHERE b.key = k.key LIMIT $2 + 1) AS capped) <= $2)
+             SELECT r.id, m.person_id, s.name, r.created_at, r.normalized::text
+             FROM records r JOIN memberships m ON m.record_id = r.id
+             JOIN sources s ON s.id = r.source_id
+             WHERE r.id = ANY(ARRAY(SELECT b.record_id FROM blocking_keys b JOIN ok ON b.key = ok.key))
+             ORDER BY r.id",
+        )
+        .bind(keys)
+        .bind(i64::try_from(max_per_key).unwrap_or(i64::MAX))
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;

@@ -833,14 +833,7 @@ impl Store for SqliteStore {
                 "source"
             },
             Some(&import_id.unwrap_or(source_id).to_string()),
-            &json!({
-                "source": batch.source.name,
-                "file": batch.file.as_ref().map(|f| &f.file_name),
-                "sha256": batch.file.as_ref().map(|f| &f.sha256),
-                "records": batch.records.len(),
-                "new_persons": batch.new_persons,
-                "reviews": batch.reviews.len(),
-            }),
+            &batch.audit_detail(),
             change,
         )
         .await?;

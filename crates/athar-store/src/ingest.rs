@@ -757,8 +757,19 @@ pub async fn ingest_one<S: Store + ?Sized>(
     opts: &MatchOptions,
     change: &Change,
 ) -> Result<IngestOutcome> {
+    let timings = std::env::var_os("ATHAR_TIMINGS").is_some();
+    let t0 = std::time::Instant::now();
+    let mut phases: Vec<(&str, f64)> = Vec::new();
+    let mut mark = |what: &'static str, t: &mut std::time::Instant| {
+        if timings {
+            phases.push((what, t.elapsed().as_secs_f64() * 1000.0));
+        }
+        *t = std::time::Instant::now();
+    };
+    let mut t = t0;
     let lr = link_record(&incoming.record, "n0".into(), &source.name, change.at);
     let record = new_record(&incoming, &lr)?;
+    mark("keys", &mut t);
     let mut batch = WriteBatch::new(source, None);
     let mut band = Band::None;
     let mut best = None;
@@ -770,13 +781,19 @@ pub async fn ingest_one<S: Store + ?Sized>(
     };
     if let Some(model) = model {
         // ids first, then each candidate's link form (its normalized record only)
-        let ids = store.candidate_ids(&record.keys, model.block_cap()).await?;
-        let candidates = store.link_forms(&ids).await?;
+        // Blocking keys only, as the batch path blocks: the record's search keys (stored
+        // beside them) are for `search`, and would add candidates the model never pairs.
+        let candidates = store
+            .candidate_forms(&keys_of(&lr), model.block_cap())
+            .await?;
+        mark("candidates", &mut t);
         let cands: Vec<LinkRecord> = candidates
             .iter()
             .map(link_form_record)
             .collect::<Result<_>>()?;
+        mark("decode", &mut t);
         let ranked = athar_linkage::incremental::rank_candidates(model, &lr, &cands);
+        mark("rank", &mut t);
         let version = Some("saved".to_owned());
         if let Some(&(k, p)) = ranked.first() {
             best = Some(p);
@@ -815,10 +832,25 @@ pub async fn ingest_one<S: Store + ?Sized>(
             });
         }
     }
+    mark("explain", &mut t);
     batch.new_persons = u32::from(matches!(placement.person, PersonRef::New(_)));
+    let n_keys = record.keys.len();
     batch.records.push(record);
     batch.placements.push(placement);
     let outcome = store.write_batch(&batch, change).await?;
+    mark("write", &mut t);
+    if timings {
+        let line: Vec<String> = phases
+            .iter()
+            .map(|(w, ms)| format!("{w}={ms:.3}"))
+            .collect();
+        eprintln!(
+            "timing ingest ms {} keys_n={n_keys} reviews_n={} total={:.3}",
+            line.join(" "),
+            batch.reviews.len(),
+            t0.elapsed().as_secs_f64() * 1000.0
+        );
+    }
     let record_id = outcome
         .record_ids
         .first()

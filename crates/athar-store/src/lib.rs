@@ -110,6 +110,15 @@ pub trait Store: Send + Sync {
             .collect())
     }
 
+    /// The link forms of the records sharing at least one blocking key with `keys` (the rule of
+    /// [`Store::candidate_ids`]), in id order: one record's candidates, as `ingest_one` needs
+    /// them. The default asks [`Store::candidate_ids`] then [`Store::link_forms`]; PostgreSQL
+    /// does both in one round trip.
+    async fn candidate_forms(&self, keys: &[i64], max_per_key: usize) -> Result<Vec<LinkForm>> {
+        let ids = self.candidate_ids(keys, max_per_key).await?;
+        self.link_forms(&ids).await
+    }
+
     /// One record.
     async fn record(&self, id: RecordId) -> Result<Option<StoredRecord>>;
 

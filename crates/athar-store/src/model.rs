@@ -515,6 +515,18 @@ pub struct WriteBatch {
 }
 
 impl WriteBatch {
+    /// The detail of the batch's audit row (both backends write the same).
+    pub fn audit_detail(&self) -> serde_json::Value {
+        serde_json::json!({
+            "source": self.source.name,
+            "file": self.file.as_ref().map(|f| &f.file_name),
+            "sha256": self.file.as_ref().map(|f| &f.sha256),
+            "records": self.records.len(),
+            "new_persons": self.new_persons,
+            "reviews": self.reviews.len(),
+        })
+    }
+
     /// An empty batch for `source`.
     pub fn new(source: SourceInfo, file: Option<FileInfo>) -> Self {
         Self {
