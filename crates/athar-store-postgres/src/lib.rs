@@ -17,6 +17,7 @@ pub mod portal;
 use std::path::Path;
 use std::str::FromStr;
 
+use athar_store::timing::Marks;
 use athar_store::*;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -133,46 +134,6 @@ impl PgStore {
 }
 
 type Tx = Transaction<'static, Postgres>;
-
-/// Statement timings of one write, printed on stderr as one line when the environment variable
-/// `ATHAR_TIMINGS` is set (for profiling the single-record path; off, it costs one clock read a
-/// statement).
-struct Marks {
-    on: bool,
-    t: std::time::Instant,
-    marks: Vec<(&'static str, f64)>,
-}
-
-impl Marks {
-    fn new() -> Self {
-        Self {
-            on: std::env::var_os("ATHAR_TIMINGS").is_some(),
-            t: std::time::Instant::now(),
-            marks: Vec::new(),
-        }
-    }
-
-    /// Records the time since the previous mark under `what`.
-    fn mark(&mut self, what: &'static str) {
-        if self.on {
-            let now = std::time::Instant::now();
-            self.marks
-                .push((what, (now - self.t).as_secs_f64() * 1000.0));
-            self.t = now;
-        }
-    }
-
-    fn print(&self) {
-        if self.on {
-            let line: Vec<String> = self
-                .marks
-                .iter()
-                .map(|(w, ms)| format!("{w}={ms:.3}"))
-                .collect();
-            eprintln!("timing pg-write ms {}", line.join(" "));
-        }
-    }
-}
 
 async fn next_id(tx: &mut Tx, table: &'static str) -> Result<i64> {
     let sql = match table {
@@ -819,7 +780,7 @@ impl Store for PgStore {
 
     async fn write_batch(&self, batch: &WriteBatch, change: &Change) -> Result<WriteOutcome> {
         batch.validate()?;
-        let mut marks = Marks::new();
+        let mut marks = Marks::new("pg-write");
         let mut tx = self.begin_write().await?;
         marks.mark("begin+lock");
         if let Some(file) = &batch.file {
@@ -959,7 +920,7 @@ impl Store for PgStore {
         marks.mark("facts");
         tx.commit().await.map_err(db)?;
         marks.mark("commit");
-        marks.print();
+        marks.print("");
         Ok(WriteOutcome {
             source_id,
             import_id,

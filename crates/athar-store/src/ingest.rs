@@ -23,6 +23,7 @@ use athar_record::{Field, Record};
 use chrono::{DateTime, Datelike, Utc};
 use rayon::prelude::*;
 
+use crate::timing::Marks;
 use crate::{
     Change, FileInfo, LinkForm, NewRecord, NewReview, PersonId, PersonRef, Placement, RecordId,
     RecordRef, Result, SourceInfo, Store, StoreError, StoredRecord, WriteBatch, WriteOutcome,
@@ -757,19 +758,11 @@ pub async fn ingest_one<S: Store + ?Sized>(
     opts: &MatchOptions,
     change: &Change,
 ) -> Result<IngestOutcome> {
-    let timings = std::env::var_os("ATHAR_TIMINGS").is_some();
-    let t0 = std::time::Instant::now();
-    let mut phases: Vec<(&str, f64)> = Vec::new();
-    let mut mark = |what: &'static str, t: &mut std::time::Instant| {
-        if timings {
-            phases.push((what, t.elapsed().as_secs_f64() * 1000.0));
-        }
-        *t = std::time::Instant::now();
-    };
-    let mut t = t0;
+    let mut marks = Marks::new("ingest");
     let lr = link_record(&incoming.record, "n0".into(), &source.name, change.at);
-    let record = new_record(&incoming, &lr)?;
-    mark("keys", &mut t);
+    let block_keys = keys_of(&lr);
+    let record = new_record_with_keys(&incoming, block_keys.clone(), name_keys(&lr))?;
+    marks.mark("keys");
     let mut batch = WriteBatch::new(source, None);
     let mut band = Band::None;
     let mut best = None;
@@ -784,16 +777,16 @@ pub async fn ingest_one<S: Store + ?Sized>(
         // Blocking keys only, as the batch path blocks: the record's search keys (stored
         // beside them) are for `search`, and would add candidates the model never pairs.
         let candidates = store
-            .candidate_forms(&keys_of(&lr), model.block_cap())
+            .candidate_forms(&block_keys, model.block_cap())
             .await?;
-        mark("candidates", &mut t);
+        marks.mark("candidates");
         let cands: Vec<LinkRecord> = candidates
             .iter()
             .map(link_form_record)
             .collect::<Result<_>>()?;
-        mark("decode", &mut t);
+        marks.mark("decode");
         let ranked = athar_linkage::incremental::rank_candidates(model, &lr, &cands);
-        mark("rank", &mut t);
+        marks.mark("rank");
         let version = Some("saved".to_owned());
         if let Some(&(k, p)) = ranked.first() {
             best = Some(p);
@@ -832,24 +825,19 @@ pub async fn ingest_one<S: Store + ?Sized>(
             });
         }
     }
-    mark("explain", &mut t);
+    marks.mark("explain");
     batch.new_persons = u32::from(matches!(placement.person, PersonRef::New(_)));
     let n_keys = record.keys.len();
     batch.records.push(record);
     batch.placements.push(placement);
     let outcome = store.write_batch(&batch, change).await?;
-    mark("write", &mut t);
-    if timings {
-        let line: Vec<String> = phases
-            .iter()
-            .map(|(w, ms)| format!("{w}={ms:.3}"))
-            .collect();
-        eprintln!(
-            "timing ingest ms {} keys_n={n_keys} reviews_n={} total={:.3}",
-            line.join(" "),
+    marks.mark("write");
+    if marks.on() {
+        marks.print(&format!(
+            "keys_n={n_keys} reviews_n={} total={:.3}",
             batch.reviews.len(),
-            t0.elapsed().as_secs_f64() * 1000.0
-        );
+            marks.total_ms()
+        ));
     }
     let record_id = outcome
         .record_ids

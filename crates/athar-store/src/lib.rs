@@ -25,6 +25,7 @@ pub mod model;
 
 pub mod console;
 pub mod portal;
+pub mod timing;
 
 use std::path::Path;
 
