@@ -63,27 +63,26 @@ impl PortalStore for PgStore {
         })
     }
 
-    fn name_candidates(
+    fn name_index_rows(
         &self,
-        name_key: i64,
+        after: i64,
+        up_to: i64,
         limit: usize,
     ) -> BoxFuture<'_, Result<Vec<NameIndexRow>, PortalError>> {
         Box::pin(async move {
-            // Read from the covering index alone (migration 0102).
             let rows: Vec<IndexedRow> = sqlx::query_as(
-                "SELECT record_id, full_name, first_name, father_name, grandfather_name,
-                        family_name, mother_name, birth_year, prison_number
-                 FROM portal_name_index WHERE name_key = $1 LIMIT $2",
+                "SELECT record_id, name_key, full_name, first_name, father_name,
+                        grandfather_name, family_name, mother_name, birth_year, prison_number
+                 FROM portal_name_index WHERE record_id > $1 AND record_id <= $2
+                 ORDER BY record_id LIMIT $3",
             )
-            .bind(name_key)
+            .bind(after)
+            .bind(up_to)
             .bind(i64::try_from(limit).unwrap_or(i64::MAX))
             .fetch_all(&self.pool)
             .await
             .map_err(backend)?;
-            Ok(rows
-                .into_iter()
-                .map(|r| NameIndexRow::read(name_key, r))
-                .collect())
+            Ok(rows.into_iter().map(NameIndexRow::read).collect())
         })
     }
 

@@ -79,34 +79,27 @@ impl PortalStore for SqliteStore {
         })
     }
 
-    fn name_candidates(
+    fn name_index_rows(
         &self,
-        name_key: i64,
+        after: i64,
+        up_to: i64,
         limit: usize,
     ) -> BoxFuture<'_, Result<Vec<NameIndexRow>, PortalError>> {
         Box::pin(async move {
-            // All candidates in one row (a JSON array): one round trip to the connection's
-            // thread instead of one per candidate, read from the covering index alone
-            // (migration 0102). The limit is written into the statement, not bound: SQLite
-            // re-prepares a statement with a bound `LIMIT ?` on every run (it reads the bound
-            // value to plan), which cost 7 % of the search's CPU at 1M records.
-            let sql = format!(
-                "SELECT json_group_array(json_array(record_id, full_name, first_name, father_name,
-                        grandfather_name, family_name, mother_name, birth_year, prison_number))
-                 FROM (SELECT record_id, full_name, first_name, father_name, grandfather_name,
-                              family_name, mother_name, birth_year, prison_number
-                       FROM portal_name_index WHERE name_key = ?1 LIMIT {limit})"
-            );
-            let json: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-                .bind(name_key)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(backend)?;
-            let rows: Vec<IndexedRow> = serde_json::from_str(&json).map_err(backend)?;
-            Ok(rows
-                .into_iter()
-                .map(|r| NameIndexRow::read(name_key, r))
-                .collect())
+            // A range of the primary key (the rowid): one sequential read of the table.
+            let rows: Vec<IndexedRow> = sqlx::query_as(
+                "SELECT record_id, name_key, full_name, first_name, father_name,
+                            grandfather_name, family_name, mother_name, birth_year, prison_number
+                     FROM portal_name_index WHERE record_id > ?1 AND record_id <= ?2
+                     ORDER BY record_id LIMIT ?3",
+            )
+            .bind(after)
+            .bind(up_to)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+            Ok(rows.into_iter().map(NameIndexRow::read).collect())
         })
     }
 

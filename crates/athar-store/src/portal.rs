@@ -255,10 +255,11 @@ pub struct NameIndexRow {
     pub fields: PublicCandidate,
 }
 
-/// A row of the name index as the backends read it: the record id, then the compared fields
-/// in [`PublicCandidate`]'s order (full, first, father, grandfather, family and mother names,
-/// birth year, prison number).
+/// A row of the name index as the backends read it: the record id and the name key, then the
+/// compared fields in [`PublicCandidate`]'s order (full, first, father, grandfather, family and
+/// mother names, birth year, prison number).
 pub type IndexedRow = (
+    i64,
     i64,
     Option<String>,
     Option<String>,
@@ -271,21 +272,21 @@ pub type IndexedRow = (
 );
 
 impl NameIndexRow {
-    /// The row `r` read under `name_key`, its person not resolved (`fields.person_id` empty).
-    pub fn read(name_key: i64, r: IndexedRow) -> NameIndexRow {
+    /// The row `r`, its person not resolved (`fields.person_id` empty).
+    pub fn read(r: IndexedRow) -> NameIndexRow {
         NameIndexRow {
             record_id: r.0,
-            name_key,
+            name_key: r.1,
             fields: PublicCandidate {
                 person_id: String::new(),
-                full_name: r.1,
-                first_name: r.2,
-                father_name: r.3,
-                grandfather_name: r.4,
-                family_name: r.5,
-                mother_name: r.6,
-                birth_year: r.7,
-                prison_number: r.8,
+                full_name: r.2,
+                first_name: r.3,
+                father_name: r.4,
+                grandfather_name: r.5,
+                family_name: r.6,
+                mother_name: r.7,
+                birth_year: r.8,
+                prison_number: r.9,
             },
         }
     }
@@ -304,13 +305,15 @@ pub trait PortalStore: Send + Sync {
         up_to: i64,
     ) -> BoxFuture<'a, Result<(), PortalError>>;
 
-    /// The indexed records under `name_key`, at most `limit`, read from the index alone: their
-    /// `fields.person_id` is empty. The web tier keeps those whose details agree with the
-    /// search and asks [`PortalStore::persons_of`] for their persons: looking up the person of
-    /// every candidate cost one random read each, most of them for records ruled out anyway.
-    fn name_candidates(
+    /// The indexed rows with `after < record_id <= up_to`, in record id order, at most
+    /// `limit`: what the web tier loads into its in-memory name index (all of it at start,
+    /// then what [`PortalStore::name_index_position`] has moved past). Their
+    /// `fields.person_id` is empty; the person is read with [`PortalStore::persons_of`] for
+    /// the candidates whose details agree with a search.
+    fn name_index_rows(
         &self,
-        name_key: i64,
+        after: i64,
+        up_to: i64,
         limit: usize,
     ) -> BoxFuture<'_, Result<Vec<NameIndexRow>, PortalError>>;
 
@@ -468,8 +471,12 @@ pub async fn check_portal_store(store: &dyn PortalStore) -> Result<(), String> {
         "the position only grows",
     )?;
     ensure(
-        store.name_candidates(42, 10).await.map_err(err)?.is_empty(),
-        "no candidates",
+        store
+            .name_index_rows(0, i64::MAX, 10)
+            .await
+            .map_err(err)?
+            .is_empty(),
+        "no indexed rows",
     )?;
     ensure(
         store.persons_of(&[]).await.map_err(err)?.is_empty()

@@ -147,19 +147,19 @@ impl PortalStore for MemoryPortal {
         })
     }
 
-    fn name_candidates(
+    fn name_index_rows(
         &self,
-        name_key: i64,
+        after: i64,
+        up_to: i64,
         limit: usize,
     ) -> BoxFuture<'_, Result<Vec<NameIndexRow>, PortalError>> {
         Box::pin(async move {
-            Ok(self
+            let mut rows: Vec<NameIndexRow> = self
                 .lock()
                 .name_index
                 .0
                 .iter()
-                .filter(|r| r.name_key == name_key)
-                .take(limit)
+                .filter(|r| r.record_id > after && r.record_id <= up_to)
                 .map(|r| NameIndexRow {
                     fields: PublicCandidate {
                         person_id: String::new(),
@@ -167,7 +167,10 @@ impl PortalStore for MemoryPortal {
                     },
                     ..r.clone()
                 })
-                .collect())
+                .collect();
+            rows.sort_by_key(|r| r.record_id);
+            rows.truncate(limit);
+            Ok(rows)
         })
     }
 

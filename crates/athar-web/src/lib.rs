@@ -13,7 +13,8 @@
 //! - [`error`]: [`WebError`], one stable error code per failure, rendered translated, never
 //!   with a stack trace or SQL.
 //! - [`portal`]: the public pages (search, report, survivor, tip, follow).
-//! - [`registry`]: what the portal asks of the registry (search candidates, storing a report).
+//! - [`registry`]: what the portal asks of the registry (search candidates, storing a report);
+//!   [`nameindex`]: the public search's name index, in memory.
 //! - [`console`], [`api`]: the caseworker console and the JSON API (issue 7).
 //! - [`server`]: [`router`] and [`serve_with_listener`], used by `athar serve` and by tests.
 //!
@@ -26,6 +27,7 @@ pub mod error;
 pub mod fake;
 pub mod i18n;
 pub mod layout;
+pub mod nameindex;
 pub mod portal;
 pub mod ratelimit;
 pub mod registry;

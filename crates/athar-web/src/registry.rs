@@ -37,6 +37,7 @@ use athar_store::ingest::{self, Incoming, MatchOptions};
 use athar_store::portal::{NameIndexRow, PortalStore};
 use athar_store::{Change, SourceInfo, Store, StoreError, StoredRecord};
 
+use crate::nameindex::NameIndex;
 use crate::portal::matching::agrees;
 use chrono::DateTime;
 
@@ -46,12 +47,41 @@ const INDEX_CANDIDATES: usize = 200;
 /// Records read per step when the name index catches up with the store.
 const INDEX_PAGE: usize = 5_000;
 
+/// Index rows read per step when the in-memory index loads from the store.
+const LOAD_PAGE: usize = 50_000;
+
 /// The actor recorded on records that come from the public portal.
 pub const PORTAL_ACTOR: &str = "public-portal";
 
 /// Whether two names can be the same name, across scripts (the names crate's comparison).
 pub fn same_name(a: &str, b: &str) -> bool {
     athar_names::compare_names(&analyzed(a), &analyzed(b)).same
+}
+
+/// A search's own names (father's, mother's) analyzed once, for comparing with the
+/// names of every candidate the index returned (up to [`INDEX_CANDIDATES`]).
+struct AskedNames(Vec<(String, Arc<athar_names::Name>)>);
+
+impl AskedNames {
+    fn of(query: &PublicQuery) -> AskedNames {
+        let names = [&query.father_name, &query.mother_name];
+        AskedNames(
+            names
+                .into_iter()
+                .flatten()
+                .map(|n| (n.clone(), analyzed(n)))
+                .collect(),
+        )
+    }
+
+    /// [`same_name`], with `asked` looked up among the query's names first.
+    fn same(&self, asked: &str, stored: &str) -> bool {
+        let asked = match self.0.iter().find(|(n, _)| n == asked) {
+            Some((_, name)) => name.clone(),
+            None => analyzed(asked),
+        };
+        athar_names::compare_names(&asked, &analyzed(stored)).same
+    }
 }
 
 /// At most this many analyzed names are kept by [`analyzed`].
@@ -168,6 +198,7 @@ fn index_row(record_id: i64, fields: &[(String, String)]) -> Option<NameIndexRow
 pub struct StoreRegistry {
     store: Arc<dyn Store>,
     portal: Arc<dyn PortalStore>,
+    index: NameIndex,
     model: Option<Model>,
     options: MatchOptions,
 }
@@ -191,13 +222,15 @@ impl StoreRegistry {
         Ok(StoreRegistry {
             store,
             portal,
+            index: NameIndex::new(),
             model,
             options: MatchOptions::default(),
         })
     }
 
-    /// Indexes the records stored since the last call (imports, other instances); returns how
-    /// many records it read. `athar serve` runs it at start and then every few seconds.
+    /// Indexes the records stored since the last call (imports, other instances) and loads
+    /// the index rows this instance does not hold yet into memory ([`NameIndex`]); returns how
+    /// many records it indexed. `athar serve` runs it at start and then every few seconds.
     pub async fn catch_up(&self) -> Result<u64, PortalError> {
         let mut read = 0u64;
         loop {
@@ -208,7 +241,7 @@ impl StoreRegistry {
                 .await
                 .map_err(portal_error)?;
             let Some(last) = page.last().map(|r| r.id) else {
-                return Ok(read);
+                break;
             };
             let rows: Vec<NameIndexRow> = page
                 .iter()
@@ -217,6 +250,29 @@ impl StoreRegistry {
             self.portal.index_names(&rows, last).await?;
             read += page.len() as u64;
         }
+        // Rows up to the position are complete (written with it in one transaction).
+        let position = self.portal.name_index_position().await?;
+        loop {
+            let after = self.index.loaded_up_to();
+            if after >= position {
+                break;
+            }
+            let rows = self
+                .portal
+                .name_index_rows(after, position, LOAD_PAGE)
+                .await?;
+            let up_to = match rows.last() {
+                Some(last) if rows.len() == LOAD_PAGE => last.record_id,
+                _ => position,
+            };
+            self.index.load(&rows, up_to);
+        }
+        Ok(read)
+    }
+
+    /// How many rows the in-memory name index holds.
+    pub fn indexed(&self) -> usize {
+        self.index.len()
     }
 }
 
@@ -246,14 +302,16 @@ impl Registry for StoreRegistry {
             let Some(key) = query_name_key(&query.name) else {
                 return Ok(Vec::new());
             };
-            let found = self.portal.name_candidates(key, INDEX_CANDIDATES).await?;
+            let found = self.index.candidates(key, INDEX_CANDIDATES);
             // The other details first: they are cheap (a year, a number, a given name already
             // analyzed) and rule out most candidates, so few whole names need analyzing. A
             // candidate that contradicts a detail could never answer the search anyway.
             let asked = analyzed(&query.name);
+            let details = AskedNames::of(query);
+            let same = |a: &str, s: &str| details.same(a, s);
             let kept: Vec<NameIndexRow> = found
                 .into_iter()
-                .filter(|row| agrees(query, &row.fields, same_name))
+                .filter(|row| agrees(query, &row.fields, &same))
                 .filter(|row| {
                     let name = athar_names::analyze(&whole_name(&row.fields));
                     athar_names::compare_names(&asked, &name).same
@@ -316,7 +374,10 @@ impl Registry for StoreRegistry {
             // Searchable at once; the position stays where it was (older records may still
             // be waiting for `catch_up`).
             if let Some(row) = index_row(outcome.record_id, &report.fields) {
-                self.portal.index_names(&[row], 0).await?;
+                self.portal
+                    .index_names(std::slice::from_ref(&row), 0)
+                    .await?;
+                self.index.add(&row);
             }
             Ok(outcome.record_id)
         })

@@ -161,8 +161,9 @@ async fn storage_failures_show_a_generic_page() {
         ) -> BoxFuture<'a, Result<(), PortalError>> {
             fail()
         }
-        fn name_candidates(
+        fn name_index_rows(
             &self,
+            _: i64,
             _: i64,
             _: usize,
         ) -> BoxFuture<'_, Result<Vec<NameIndexRow>, PortalError>> {

@@ -37,7 +37,7 @@ pub fn fold_number(s: &str) -> String {
 }
 
 /// Whether two given names are the same name.
-pub type NameAgree = fn(&str, &str) -> bool;
+pub type NameAgree<'a> = &'a dyn Fn(&str, &str) -> bool;
 
 /// The default name agreement: equal after [`fold_name`].
 pub fn same_folded(a: &str, b: &str) -> bool {
@@ -64,7 +64,7 @@ where
 }
 
 /// True when `candidate` answers `query` (see the module docs).
-pub fn agrees(query: &PublicQuery, candidate: &PublicCandidate, names: NameAgree) -> bool {
+pub fn agrees(query: &PublicQuery, candidate: &PublicCandidate, names: NameAgree<'_>) -> bool {
     let details = [
         compare(
             query.father_name.as_deref(),
@@ -98,7 +98,7 @@ pub fn agrees(query: &PublicQuery, candidate: &PublicCandidate, names: NameAgree
 pub fn decide<'a>(
     query: &PublicQuery,
     candidates: &'a [PublicCandidate],
-    names: NameAgree,
+    names: NameAgree<'_>,
 ) -> Option<&'a str> {
     let mut found: Option<&str> = None;
     for c in candidates.iter().filter(|c| agrees(query, c, names)) {
@@ -136,7 +136,7 @@ mod tests {
 
     /// One row: query, candidates, expected person.
     fn check(query: PublicQuery, cands: &[PublicCandidate], want: Option<&str>) {
-        assert_eq!(decide(&query, cands, same_folded), want, "{query:?}");
+        assert_eq!(decide(&query, cands, &same_folded), want, "{query:?}");
     }
 
     #[test]
@@ -177,6 +177,6 @@ mod tests {
             prison_number: Some("a 1234".into()),
             ..Default::default()
         };
-        assert!(agrees(&query, &c, same_folded));
+        assert!(agrees(&query, &c, &same_folded));
     }
 }

@@ -122,7 +122,7 @@ pub async fn submit(
         return Ok(page_with_status(StatusCode::UNPROCESSABLE_ENTITY, &shown));
     }
     let candidates = state.registry.public_candidates(&query, CANDIDATES).await?;
-    let outcome = match decide(&query, &candidates, same_name) {
+    let outcome = match decide(&query, &candidates, &same_name) {
         Some(person) => {
             let fresh = crate::portal::code::new_code(&state.random_bytes(13));
             let fresh = format!("R-{}", &fresh[..11]);

@@ -102,12 +102,13 @@ impl PortalStore for GroupCommitLog {
         self.inner.index_names(rows, up_to)
     }
 
-    fn name_candidates(
+    fn name_index_rows(
         &self,
-        name_key: i64,
+        after: i64,
+        up_to: i64,
         limit: usize,
     ) -> BoxFuture<'_, Result<Vec<NameIndexRow>, PortalError>> {
-        self.inner.name_candidates(name_key, limit)
+        self.inner.name_index_rows(after, up_to, limit)
     }
 
     fn persons_of<'a>(

@@ -170,6 +170,10 @@ async fn run_server(
     if read > 0 {
         eprintln!("athar: indexed {read} records for the public search");
     }
+    eprintln!(
+        "athar: {} records in the public search's name index",
+        registry.indexed()
+    );
     let indexer = registry.clone();
     tokio::spawn(async move {
         loop {
