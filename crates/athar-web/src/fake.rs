@@ -10,7 +10,7 @@ use athar_store::portal::{
     PortalStore, PublicCandidate, PublicQuery, SearchLogEntry, SharedUpdate,
 };
 
-use crate::portal::matching::fold_name;
+use crate::portal::matching::{Details, fold_name};
 use crate::registry::Registry;
 
 /// Everything the fake holds, open for tests to inspect.
@@ -60,27 +60,11 @@ impl MemoryPortal {
     }
 }
 
-fn whole_name(c: &PublicCandidate) -> String {
-    match &c.full_name {
-        Some(n) => n.clone(),
-        None => [
-            &c.first_name,
-            &c.father_name,
-            &c.grandfather_name,
-            &c.family_name,
-        ]
-        .iter()
-        .filter_map(|x| x.as_deref())
-        .collect::<Vec<_>>()
-        .join(" "),
-    }
-}
-
 /// True when every word of `asked` is a word of the record's name (after folding), and the
 /// first word is the given name.
 fn name_matches(asked: &str, c: &PublicCandidate) -> bool {
     let asked = fold_name(asked);
-    let words: Vec<String> = fold_name(&whole_name(c))
+    let words: Vec<String> = fold_name(&c.whole_name())
         .split(' ')
         .map(str::to_string)
         .collect();

@@ -22,6 +22,8 @@ use std::sync::RwLock;
 
 use athar_store::portal::{NameIndexRow, PublicCandidate};
 
+use crate::portal::matching::Details;
+
 /// Separates a row's text fields. A control character has no place in a name; one found in a
 /// field is stored as a space.
 const SEP: char = '\u{1F}';
@@ -64,27 +66,76 @@ impl Row {
         }
     }
 
+    fn view(&self) -> RowView<'_> {
+        let mut parts = [""; 7];
+        for (part, text) in parts.iter_mut().zip(self.text.split(SEP)) {
+            *part = text;
+        }
+        RowView {
+            parts,
+            birth_year: self.birth_year,
+        }
+    }
+
     fn read(&self, name_key: i64) -> NameIndexRow {
-        let mut parts = self
-            .text
-            .split(SEP)
-            .map(|p| (!p.is_empty()).then(|| p.to_string()));
-        let mut next = || parts.next().flatten();
+        let v = self.view();
+        let own = |s: Option<&str>| s.map(str::to_string);
         NameIndexRow {
             record_id: self.record_id,
             name_key,
             fields: PublicCandidate {
                 person_id: String::new(),
-                full_name: next(),
-                first_name: next(),
-                father_name: next(),
-                grandfather_name: next(),
-                family_name: next(),
-                mother_name: next(),
-                prison_number: next(),
+                full_name: own(v.full_name()),
+                first_name: own(v.first_name()),
+                father_name: own(v.father_name()),
+                grandfather_name: own(v.grandfather_name()),
+                family_name: own(v.family_name()),
+                mother_name: own(v.mother_name()),
+                prison_number: own(v.prison_number()),
                 birth_year: self.birth_year,
             },
         }
+    }
+}
+
+/// A row of the index read in place: its fields borrowed from the row's text.
+#[derive(Debug, Clone, Copy)]
+pub struct RowView<'a> {
+    /// The text fields in [`Row::text`]'s order.
+    parts: [&'a str; 7],
+    birth_year: Option<i32>,
+}
+
+impl RowView<'_> {
+    fn part(&self, i: usize) -> Option<&str> {
+        Some(self.parts[i]).filter(|p| !p.is_empty())
+    }
+}
+
+impl Details for RowView<'_> {
+    fn full_name(&self) -> Option<&str> {
+        self.part(0)
+    }
+    fn first_name(&self) -> Option<&str> {
+        self.part(1)
+    }
+    fn father_name(&self) -> Option<&str> {
+        self.part(2)
+    }
+    fn grandfather_name(&self) -> Option<&str> {
+        self.part(3)
+    }
+    fn family_name(&self) -> Option<&str> {
+        self.part(4)
+    }
+    fn mother_name(&self) -> Option<&str> {
+        self.part(5)
+    }
+    fn birth_year(&self) -> Option<i32> {
+        self.birth_year
+    }
+    fn prison_number(&self) -> Option<&str> {
+        self.part(6)
     }
 }
 
@@ -172,14 +223,23 @@ impl NameIndex {
         inner.insert(row);
     }
 
-    /// The first `limit` rows under `name_key` (their `fields.person_id` empty).
-    pub fn candidates(&self, name_key: i64, limit: usize) -> Vec<NameIndexRow> {
+    /// Of the first `limit` rows under `name_key`, those that `keep` accepts (read in place,
+    /// nothing copied for the others), with their `fields.person_id` empty.
+    pub fn candidates(
+        &self,
+        name_key: i64,
+        limit: usize,
+        mut keep: impl FnMut(&RowView<'_>) -> bool,
+    ) -> Vec<NameIndexRow> {
         let inner = self.read();
-        inner
-            .buckets
-            .get(&name_key)
-            .map(|rows| rows.iter().take(limit).map(|r| r.read(name_key)).collect())
-            .unwrap_or_default()
+        let Some(rows) = inner.buckets.get(&name_key) else {
+            return Vec::new();
+        };
+        rows.iter()
+            .take(limit)
+            .filter(|r| keep(&r.view()))
+            .map(|r| r.read(name_key))
+            .collect()
     }
 }
 
@@ -209,7 +269,7 @@ mod tests {
             &[row(1, 7, "أحمد"), row(2, 7, "خالد"), row(3, 8, "أحمد")],
             3,
         );
-        let found = index.candidates(7, 10);
+        let found = index.candidates(7, 10, |_| true);
         assert_eq!(found.len(), 2);
         assert_eq!(found[0].record_id, 1);
         assert_eq!(found[1].fields.father_name.as_deref(), Some("خالد"));
@@ -223,8 +283,11 @@ mod tests {
             Some("A 17"),
             "the separator inside a field becomes a space"
         );
-        assert_eq!(index.candidates(7, 1).len(), 1, "limit");
-        assert!(index.candidates(9, 10).is_empty());
+        assert_eq!(index.candidates(7, 1, |_| true).len(), 1, "limit");
+        let kept = index.candidates(7, 10, |v| v.father_name() == Some("خالد"));
+        assert_eq!(kept.len(), 1, "only the rows kept are read out");
+        assert_eq!(kept[0].record_id, 2);
+        assert!(index.candidates(9, 10, |_| true).is_empty());
         assert_eq!((index.len(), index.loaded_up_to()), (3, 3));
     }
 
@@ -234,11 +297,11 @@ mod tests {
         index.load(&[row(1, 7, "أحمد")], 1);
         index.add(&row(5, 7, "خالد"));
         index.add(&row(5, 7, "خالد"));
-        assert_eq!(index.candidates(7, 10).len(), 2);
+        assert_eq!(index.candidates(7, 10, |_| true).len(), 2);
         // The store's position passes the report: its row comes again with the others.
         index.load(&[row(4, 7, "سعيد"), row(5, 7, "خالد"), row(6, 8, "عمر")], 6);
         let ids: Vec<i64> = index
-            .candidates(7, 10)
+            .candidates(7, 10, |_| true)
             .iter()
             .map(|r| r.record_id)
             .collect();

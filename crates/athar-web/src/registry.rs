@@ -38,7 +38,7 @@ use athar_store::portal::{NameIndexRow, PortalStore};
 use athar_store::{Change, SourceInfo, Store, StoreError, StoredRecord};
 
 use crate::nameindex::NameIndex;
-use crate::portal::matching::agrees;
+use crate::portal::matching::{Details, agrees};
 use chrono::DateTime;
 
 /// At most this many indexed records are compared for one public search.
@@ -99,10 +99,12 @@ fn analyzed(s: &str) -> Arc<athar_names::Name> {
     }
     let name = Arc::new(athar_names::analyze(s));
     let mut map = memo.lock().unwrap_or_else(|p| p.into_inner());
-    if map.len() >= ANALYZED_NAMES {
-        map.clear();
-    }
+    // When full, the old map is taken out and dropped after the lock is released: freeing
+    // tens of thousands of names under the lock stalled every search waiting for it.
+    let old = (map.len() >= ANALYZED_NAMES).then(|| std::mem::take(&mut *map));
     map.insert(s.to_string(), name.clone());
+    drop(map);
+    drop(old);
     name
 }
 
@@ -276,22 +278,6 @@ impl StoreRegistry {
     }
 }
 
-fn whole_name(c: &PublicCandidate) -> String {
-    match &c.full_name {
-        Some(n) => n.clone(),
-        None => [
-            &c.first_name,
-            &c.father_name,
-            &c.grandfather_name,
-            &c.family_name,
-        ]
-        .iter()
-        .filter_map(|x| x.as_deref())
-        .collect::<Vec<_>>()
-        .join(" "),
-    }
-}
-
 impl Registry for StoreRegistry {
     fn public_candidates<'a>(
         &'a self,
@@ -302,22 +288,19 @@ impl Registry for StoreRegistry {
             let Some(key) = query_name_key(&query.name) else {
                 return Ok(Vec::new());
             };
-            let found = self.index.candidates(key, INDEX_CANDIDATES);
             // The other details first: they are cheap (a year, a number, a given name already
             // analyzed) and rule out most candidates, so few whole names need analyzing. A
             // candidate that contradicts a detail could never answer the search anyway.
             let asked = analyzed(&query.name);
             let details = AskedNames::of(query);
             let same = |a: &str, s: &str| details.same(a, s);
-            let kept: Vec<NameIndexRow> = found
-                .into_iter()
-                .filter(|row| agrees(query, &row.fields, &same))
-                .filter(|row| {
-                    let name = athar_names::analyze(&whole_name(&row.fields));
+            let mut kept: Vec<NameIndexRow> = self.index.candidates(key, INDEX_CANDIDATES, |row| {
+                agrees(query, row, &same) && {
+                    let name = athar_names::analyze(&row.whole_name());
                     athar_names::compare_names(&asked, &name).same
-                })
-                .take(limit)
-                .collect();
+                }
+            });
+            kept.truncate(limit);
             // Only the kept candidates' persons are read (usually none or one).
             if kept.is_empty() {
                 return Ok(Vec::new());

@@ -63,27 +63,83 @@ where
     }
 }
 
+/// The fields of a stored record that a public search compares: a [`PublicCandidate`], or a
+/// row of the in-memory name index read in place ([`crate::nameindex::RowView`]).
+pub trait Details {
+    /// The whole name, when the record has one.
+    fn full_name(&self) -> Option<&str>;
+    /// The given name.
+    fn first_name(&self) -> Option<&str>;
+    /// The father's name.
+    fn father_name(&self) -> Option<&str>;
+    /// The grandfather's name.
+    fn grandfather_name(&self) -> Option<&str>;
+    /// The family name.
+    fn family_name(&self) -> Option<&str>;
+    /// The mother's name.
+    fn mother_name(&self) -> Option<&str>;
+    /// The year of birth.
+    fn birth_year(&self) -> Option<i32>;
+    /// The prison number.
+    fn prison_number(&self) -> Option<&str>;
+
+    /// The whole name, or the name parts in order.
+    fn whole_name(&self) -> String {
+        match self.full_name() {
+            Some(n) => n.to_string(),
+            None => [
+                self.first_name(),
+                self.father_name(),
+                self.grandfather_name(),
+                self.family_name(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" "),
+        }
+    }
+}
+
+impl Details for PublicCandidate {
+    fn full_name(&self) -> Option<&str> {
+        self.full_name.as_deref()
+    }
+    fn first_name(&self) -> Option<&str> {
+        self.first_name.as_deref()
+    }
+    fn father_name(&self) -> Option<&str> {
+        self.father_name.as_deref()
+    }
+    fn grandfather_name(&self) -> Option<&str> {
+        self.grandfather_name.as_deref()
+    }
+    fn family_name(&self) -> Option<&str> {
+        self.family_name.as_deref()
+    }
+    fn mother_name(&self) -> Option<&str> {
+        self.mother_name.as_deref()
+    }
+    fn birth_year(&self) -> Option<i32> {
+        self.birth_year
+    }
+    fn prison_number(&self) -> Option<&str> {
+        self.prison_number.as_deref()
+    }
+}
+
 /// True when `candidate` answers `query` (see the module docs).
-pub fn agrees(query: &PublicQuery, candidate: &PublicCandidate, names: NameAgree<'_>) -> bool {
+pub fn agrees(query: &PublicQuery, candidate: &impl Details, names: NameAgree<'_>) -> bool {
+    let year = candidate.birth_year();
     let details = [
-        compare(
-            query.father_name.as_deref(),
-            candidate.father_name.as_deref(),
-            names,
-        ),
-        compare(
-            query.mother_name.as_deref(),
-            candidate.mother_name.as_deref(),
-            names,
-        ),
-        compare(
-            query.birth_year.as_ref(),
-            candidate.birth_year.as_ref(),
-            |a, b| (a - b).abs() <= 1,
-        ),
+        compare(query.father_name.as_deref(), candidate.father_name(), names),
+        compare(query.mother_name.as_deref(), candidate.mother_name(), names),
+        compare(query.birth_year.as_ref(), year.as_ref(), |a, b| {
+            (a - b).abs() <= 1
+        }),
         compare(
             query.prison_number.as_deref(),
-            candidate.prison_number.as_deref(),
+            candidate.prison_number(),
             |a, b| {
                 let (a, b) = (fold_number(a), fold_number(b));
                 !a.is_empty() && a == b
@@ -101,7 +157,7 @@ pub fn decide<'a>(
     names: NameAgree<'_>,
 ) -> Option<&'a str> {
     let mut found: Option<&str> = None;
-    for c in candidates.iter().filter(|c| agrees(query, c, names)) {
+    for c in candidates.iter().filter(|c| agrees(query, *c, names)) {
         match found {
             None => found = Some(&c.person_id),
             Some(p) if p == c.person_id => {}
