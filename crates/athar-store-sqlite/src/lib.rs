@@ -32,11 +32,19 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// Rows per bulk statement.
 const CHUNK: usize = 5_000;
 
-/// The SQLite store: a connection pool on one database file.
+/// The SQLite store on one database file: a pool of readers and one writer connection.
+///
+/// Every write goes through the writer (SQLite admits one writer at a time anyway), and so do
+/// the reads of one new record's candidates before it is written ([`Store::candidate_forms`]).
+/// A commit empties the page cache of every *other* connection (SQLite cannot tell which
+/// pages changed), so with writes spread over the pool each single-record ingest re-read its
+/// candidates' index pages from the operating system; the writer's own cache stays warm.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    /// The pool (reachable by the portal and console implementations in this crate).
+    /// The readers (reachable by the portal and console implementations in this crate).
     pub(crate) pool: SqlitePool,
+    /// The one writer connection.
+    pub(crate) writer: SqlitePool,
     path: PathBuf,
 }
 
@@ -74,12 +82,16 @@ impl SqliteStore {
             // import's key and membership inserts stay in memory until the commit writes them.
             .pragma("cache_size", "-262144")
             .pragma("temp_store", "memory");
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await
-            .map_err(|e| StoreError::Connect(format!("{}: {e}", path.display())))?;
-        let store = Self { pool, path };
+        let connect = |n: u32| {
+            SqlitePoolOptions::new()
+                .max_connections(n)
+                .connect_with(options.clone())
+        };
+        let fail = |e: sqlx::Error| StoreError::Connect(format!("{}: {e}", path.display()));
+        // The writer first: it creates the file when asked to.
+        let writer = connect(1).await.map_err(fail)?;
+        let pool = connect(4).await.map_err(fail)?;
+        let store = Self { pool, writer, path };
         store.migrate().await?;
         Ok(store)
     }
@@ -94,17 +106,25 @@ impl SqliteStore {
         &self.pool
     }
 
-    /// Closes the pool, checkpointing the WAL.
+    /// Closes the connections, checkpointing the WAL.
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 
     async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)
+        self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(db)
     }
 }
 
 type Tx = Transaction<'static, Sqlite>;
+
+/// The records sharing a blocking key with the JSON array `?1` of keys, as the table `ids(id)`,
+/// leaving out keys held by more than `?2` records (the rule of [`Store::candidate_ids`]).
+const CANDIDATE_IDS: &str = "WITH k(key) AS (SELECT DISTINCT value FROM json_each(?1)),
+     ok(key) AS (SELECT k.key FROM k WHERE (SELECT COUNT(*) FROM
+         (SELECT 1 FROM blocking_keys b WHERE b.key = k.key LIMIT ?2 + 1)) <= ?2),
+     ids(id) AS (SELECT DISTINCT b.record_id FROM blocking_keys b JOIN ok ON b.key = ok.key)";
 
 /// With the environment variable `ATHAR_TIMINGS` set, prints the seconds since `t` spent on
 /// the write step `what` (stderr; for profiling imports), and restarts `t`.
@@ -641,7 +661,7 @@ impl Store for SqliteStore {
 
     async fn migrate(&self) -> Result<()> {
         MIGRATOR
-            .run(&self.pool)
+            .run(&self.writer)
             .await
             .map_err(|e| StoreError::Migration(e.to_string()))
     }
@@ -856,10 +876,7 @@ impl Store for SqliteStore {
         }
         let keys_json = serde_json::to_string(keys).map_err(corrupt)?;
         let sql = format!(
-            "WITH k(key) AS (SELECT DISTINCT value FROM json_each(?1)),
-                  ok(key) AS (SELECT k.key FROM k WHERE (SELECT COUNT(*) FROM
-                      (SELECT 1 FROM blocking_keys b WHERE b.key = k.key LIMIT ?2 + 1)) <= ?2),
-                  ids(id) AS (SELECT DISTINCT b.record_id FROM blocking_keys b JOIN ok ON b.key = ok.key)
+            "{CANDIDATE_IDS}
              SELECT {RECORD_COLUMNS} FROM ids
              JOIN records r ON r.id = ids.id
              JOIN memberships m ON m.record_id = r.id
@@ -879,18 +896,13 @@ impl Store for SqliteStore {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        sqlx::query_scalar(
-            "WITH k(key) AS (SELECT DISTINCT value FROM json_each(?1)),
-                  ok(key) AS (SELECT k.key FROM k WHERE (SELECT COUNT(*) FROM
-                      (SELECT 1 FROM blocking_keys b WHERE b.key = k.key LIMIT ?2 + 1)) <= ?2)
-             SELECT DISTINCT b.record_id FROM blocking_keys b JOIN ok ON b.key = ok.key
-             ORDER BY b.record_id",
-        )
-        .bind(serde_json::to_string(keys).map_err(corrupt)?)
-        .bind(i64::try_from(max_per_key).unwrap_or(i64::MAX))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)
+        let sql = format!("{CANDIDATE_IDS} SELECT id FROM ids ORDER BY id");
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .bind(serde_json::to_string(keys).map_err(corrupt)?)
+            .bind(i64::try_from(max_per_key).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)
     }
 
     async fn records_by_ids(&self, ids: &[RecordId]) -> Result<Vec<StoredRecord>> {
@@ -907,6 +919,30 @@ impl Store for SqliteStore {
             .await
             .map_err(db)?;
         rows.iter().map(record_from_row).collect()
+    }
+
+    /// One statement on the writer connection, whose page cache no other connection's commit
+    /// empties (see [`SqliteStore`]): the record about to be written is matched against
+    /// pages that are usually already in memory.
+    async fn candidate_forms(&self, keys: &[i64], max_per_key: usize) -> Result<Vec<LinkForm>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "{CANDIDATE_IDS}
+             SELECT r.id, m.person_id, s.name, r.created_at, r.normalized
+             FROM ids JOIN records r ON r.id = ids.id
+             JOIN memberships m ON m.record_id = r.id
+             JOIN sources s ON s.id = r.source_id ORDER BY r.id"
+        );
+        let rows: Vec<(RecordId, PersonId, String, DateTime<Utc>, String)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(serde_json::to_string(keys).map_err(corrupt)?)
+                .bind(i64::try_from(max_per_key).unwrap_or(i64::MAX))
+                .fetch_all(&self.writer)
+                .await
+                .map_err(db)?;
+        Ok(rows.into_iter().map(LinkForm::from).collect())
     }
 
     async fn link_forms(&self, ids: &[RecordId]) -> Result<Vec<LinkForm>> {

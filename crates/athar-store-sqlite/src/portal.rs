@@ -30,7 +30,7 @@ impl PortalStore for SqliteStore {
     ) -> BoxFuture<'a, Result<(), PortalError>> {
         Box::pin(async move {
             let mut tx = self
-                .pool
+                .writer
                 .begin_with("BEGIN IMMEDIATE")
                 .await
                 .map_err(backend)?;
@@ -143,7 +143,7 @@ impl PortalStore for SqliteStore {
                 return Ok(reference);
             }
             let mut tx = self
-                .pool
+                .writer
                 .begin_with("BEGIN IMMEDIATE")
                 .await
                 .map_err(backend)?;
@@ -207,7 +207,7 @@ impl PortalStore for SqliteStore {
                  FROM json_each(?1)",
             )
             .bind(serde_json::Value::Array(json).to_string())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(backend)?;
             Ok(())
@@ -217,7 +217,7 @@ impl PortalStore for SqliteStore {
     fn open_case<'a>(&'a self, case: &'a NewCase) -> BoxFuture<'a, Result<i64, PortalError>> {
         Box::pin(async move {
             let mut tx = self
-                .pool
+                .writer
                 .begin_with("BEGIN IMMEDIATE")
                 .await
                 .map_err(backend)?;
@@ -259,7 +259,7 @@ impl PortalStore for SqliteStore {
             .bind(&tip.place)
             .bind(&tip.text)
             .bind(&tip.contact)
-            .fetch_one(&self.pool)
+            .fetch_one(&self.writer)
             .await
             .map_err(backend)
         })
@@ -326,7 +326,7 @@ impl PortalStore for SqliteStore {
             .bind(update.at_unix)
             .bind(update.status.code())
             .bind(&update.message)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(backend)?;
             if done.rows_affected() == 0 {
