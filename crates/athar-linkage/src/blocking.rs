@@ -492,6 +492,11 @@ impl Blocks {
         true
     }
 
+    /// True when some block holds both `i` and `j`.
+    pub fn holds(&self, i: u32, j: u32) -> bool {
+        !self.first(i, j, u64::MAX, 0)
+    }
+
     /// Calls `f(i, j)`, `i < j`, for every pair whose first block is block `b` (with
     /// [`Blocks::touching`], every such pair with a new record).
     pub fn for_each_pair(&self, b: usize, mut f: impl FnMut(u32, u32)) {

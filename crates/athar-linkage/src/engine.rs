@@ -299,6 +299,8 @@ pub struct LinkOutcome {
     pub blocking: BlockingReport,
     /// The prepared records (for explanations).
     pub prepared: Vec<Prepared>,
+    /// Where true pairs were lost, when [`LinkOptions::truth`] was given.
+    pub diagnosis: Option<crate::diagnose::Diagnosis>,
 }
 
 impl LinkOutcome {
@@ -695,6 +697,10 @@ pub fn link(
     let keep = opts.review_threshold.min(0.02) as f32;
     let (scored, pairs_scored) = score_blocks(&m, &c, &prepared, &blocks, keep, progress);
     report.pairs = pairs_scored;
+    let blocked_true = opts
+        .truth
+        .as_deref()
+        .map(|t| crate::diagnose::blocked_true_pairs(&blocks, t));
     drop(blocks);
 
     progress.stage("clustering", 1);
@@ -736,6 +742,21 @@ pub fn link(
         .iter()
         .filter(|s| f64::from(s.probability) >= opts.threshold)
         .count() as u64;
+    let diagnosis = match (opts.truth.as_deref(), blocked_true) {
+        (Some(t), Some(b)) => Some(crate::diagnose::diagnose(
+            &prepared,
+            t,
+            &b,
+            &clusters,
+            opts.threshold,
+            opts.review_threshold,
+            |i, j| {
+                m.probability_with(&c, &prepared[i as usize], &prepared[j as usize])
+                    .0
+            },
+        )),
+        _ => None,
+    };
     drop(c);
     Ok(LinkOutcome {
         clusters,
@@ -747,6 +768,7 @@ pub fn link(
         model: m,
         blocking: report,
         prepared,
+        diagnosis,
     })
 }
 
