@@ -48,8 +48,9 @@ pub enum LinkError {
 
 /// The model format version written by [`Model::to_json`].
 /// Version 2: name levels and term frequencies through `athar-names` (version-1 models keyed
-/// frequencies by skeleton and cannot be read).
-pub const MODEL_VERSION: u32 = 2;
+/// frequencies by skeleton and cannot be read). Version 3: the detention date has a
+/// "within a week" level (version-2 tables have one level fewer).
+pub const MODEL_VERSION: u32 = 3;
 
 /// How sure the engine is about a pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
