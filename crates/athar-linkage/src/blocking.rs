@@ -44,10 +44,13 @@ pub enum Rule {
     NationalId,
     /// Any two name units of the record, role ignored (parts in the wrong fields).
     UnitPair,
+    /// Skeleton of the given name and the month of detention (or of last sight): a sparse
+    /// record often shares little more than a given name and the day of the arrest.
+    GivenDetentionMonth,
 }
 
 /// All rules, in report order.
-pub const RULES: [Rule; 14] = [
+pub const RULES: [Rule; 15] = [
     Rule::GivenFather,
     Rule::GivenFamily,
     Rule::GivenBirthYear,
@@ -62,6 +65,7 @@ pub const RULES: [Rule; 14] = [
     Rule::PrisonNumber,
     Rule::NationalId,
     Rule::UnitPair,
+    Rule::GivenDetentionMonth,
 ];
 
 impl Rule {
@@ -82,6 +86,7 @@ impl Rule {
             Rule::PrisonNumber => &[12],
             Rule::NationalId => &[11],
             Rule::UnitPair => &[0, 1, 2, 3, 4, 5, 6],
+            Rule::GivenDetentionMonth => &[0, 13],
         }
     }
 
@@ -102,6 +107,7 @@ impl Rule {
             Rule::PrisonNumber => "prison_number",
             Rule::NationalId => "national_id",
             Rule::UnitPair => "any_two_name_units",
+            Rule::GivenDetentionMonth => "given+detention_month",
         }
     }
 
@@ -122,6 +128,7 @@ impl Rule {
             Rule::FatherFamily => 12,
             Rule::FamilyBirthYear => 13,
             Rule::BirthDate => 14,
+            Rule::GivenDetentionMonth => 15,
         }
     }
 
@@ -183,6 +190,12 @@ pub fn keys(p: &Prepared) -> Vec<BlockKey> {
     }
     if let (Some(f), Some(fa), Some(y)) = (father, family, by) {
         out.push(k(Rule::FatherFamilyBirthYear, &[f, fa, y]));
+    }
+    if let (Some(g), Some(y), Some(m)) = (given, p.detention.year, p.detention.month) {
+        out.push(k(
+            Rule::GivenDetentionMonth,
+            &[g, (y as u64) * 12 + u64::from(m)],
+        ));
     }
     if let (Some(y), Some(m), Some(d)) = (p.birth.year, p.birth.month, p.birth.day) {
         out.push(k(Rule::BirthDate, &[y as u64, u64::from(m), u64::from(d)]));
