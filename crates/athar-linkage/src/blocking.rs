@@ -47,10 +47,14 @@ pub enum Rule {
     /// Skeleton of the given name and the month of detention (or of last sight): a sparse
     /// record often shares little more than a given name and the day of the arrest.
     GivenDetentionMonth,
+    /// Skeleton of the given name with the day and month of birth (the year mistyped).
+    GivenBirthDay,
+    /// Skeleton of the family name with the day and month of birth (the year mistyped).
+    FamilyBirthDay,
 }
 
 /// All rules, in report order.
-pub const RULES: [Rule; 15] = [
+pub const RULES: [Rule; 17] = [
     Rule::GivenFather,
     Rule::GivenFamily,
     Rule::GivenBirthYear,
@@ -66,6 +70,8 @@ pub const RULES: [Rule; 15] = [
     Rule::NationalId,
     Rule::UnitPair,
     Rule::GivenDetentionMonth,
+    Rule::GivenBirthDay,
+    Rule::FamilyBirthDay,
 ];
 
 impl Rule {
@@ -87,6 +93,8 @@ impl Rule {
             Rule::NationalId => &[11],
             Rule::UnitPair => &[0, 1, 2, 3, 4, 5, 6],
             Rule::GivenDetentionMonth => &[0, 13],
+            Rule::GivenBirthDay => &[0, 7],
+            Rule::FamilyBirthDay => &[3, 7],
         }
     }
 
@@ -108,6 +116,8 @@ impl Rule {
             Rule::NationalId => "national_id",
             Rule::UnitPair => "any_two_name_units",
             Rule::GivenDetentionMonth => "given+detention_month",
+            Rule::GivenBirthDay => "given+birth_day_month",
+            Rule::FamilyBirthDay => "family+birth_day_month",
         }
     }
 
@@ -129,6 +139,8 @@ impl Rule {
             Rule::FamilyBirthYear => 13,
             Rule::BirthDate => 14,
             Rule::GivenDetentionMonth => 15,
+            Rule::GivenBirthDay => 16,
+            Rule::FamilyBirthDay => 17,
         }
     }
 
@@ -199,6 +211,14 @@ pub fn keys(p: &Prepared) -> Vec<BlockKey> {
     }
     if let (Some(y), Some(m), Some(d)) = (p.birth.year, p.birth.month, p.birth.day) {
         out.push(k(Rule::BirthDate, &[y as u64, u64::from(m), u64::from(d)]));
+        // a year off by one (or mistyped) keeps the day and month
+        let day = u64::from(m) * 32 + u64::from(d);
+        if let Some(g) = given {
+            out.push(k(Rule::GivenBirthDay, &[g, day]));
+        }
+        if let Some(f) = family {
+            out.push(k(Rule::FamilyBirthDay, &[f, day]));
+        }
     }
     if let Some(n) = p.prison_number {
         out.push(k(Rule::PrisonNumber, &[n]));
