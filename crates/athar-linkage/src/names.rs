@@ -684,14 +684,35 @@ pub fn typo_close(a: &an::Unit, b: &an::Unit) -> bool {
     if a.script != b.script || a.kind != b.kind || a.key == b.key {
         return false;
     }
-    let (x, y): (Vec<char>, Vec<char>) = (a.key.chars().collect(), b.key.chars().collect());
+    // same script: keys more than one letter apart in length are no slip (and most pairs
+    // compared are different names, so this check is the hot path: no allocation)
+    if a.key.len().abs_diff(b.key.len()) > 4 {
+        return false;
+    }
+    const MAX: usize = 24;
+    let chars = |k: &str, out: &mut [char; MAX]| {
+        let mut n = 0;
+        for c in k.chars() {
+            if n == MAX {
+                return None;
+            }
+            out[n] = c;
+            n += 1;
+        }
+        Some(n)
+    };
+    let (mut xa, mut ya) = (['\0'; MAX], ['\0'; MAX]);
+    let (Some(nx), Some(ny)) = (chars(&a.key, &mut xa), chars(&b.key, &mut ya)) else {
+        return false;
+    };
+    let (x, y) = (&xa[..nx], &ya[..ny]);
     let (long, short) = if x.len() >= y.len() { (x, y) } else { (y, x) };
     if short.len() < 3 || long.len() > short.len() + 1 {
         return false;
     }
     let i = long
         .iter()
-        .zip(&short)
+        .zip(short)
         .position(|(p, q)| p != q)
         .unwrap_or(short.len());
     if long.len() == short.len() {
