@@ -44,10 +44,17 @@ pub enum Rule {
     NationalId,
     /// Any two name units of the record, role ignored (parts in the wrong fields).
     UnitPair,
+    /// Skeleton of the given name and the month of detention (or of last sight): a sparse
+    /// record often shares little more than a given name and the day of the arrest.
+    GivenDetentionMonth,
+    /// Skeleton of the given name with the day and month of birth (the year mistyped).
+    GivenBirthDay,
+    /// Skeleton of the family name with the day and month of birth (the year mistyped).
+    FamilyBirthDay,
 }
 
 /// All rules, in report order.
-pub const RULES: [Rule; 14] = [
+pub const RULES: [Rule; 17] = [
     Rule::GivenFather,
     Rule::GivenFamily,
     Rule::GivenBirthYear,
@@ -62,6 +69,9 @@ pub const RULES: [Rule; 14] = [
     Rule::PrisonNumber,
     Rule::NationalId,
     Rule::UnitPair,
+    Rule::GivenDetentionMonth,
+    Rule::GivenBirthDay,
+    Rule::FamilyBirthDay,
 ];
 
 impl Rule {
@@ -82,6 +92,9 @@ impl Rule {
             Rule::PrisonNumber => &[12],
             Rule::NationalId => &[11],
             Rule::UnitPair => &[0, 1, 2, 3, 4, 5, 6],
+            Rule::GivenDetentionMonth => &[0, 13],
+            Rule::GivenBirthDay => &[0, 7],
+            Rule::FamilyBirthDay => &[3, 7],
         }
     }
 
@@ -102,6 +115,9 @@ impl Rule {
             Rule::PrisonNumber => "prison_number",
             Rule::NationalId => "national_id",
             Rule::UnitPair => "any_two_name_units",
+            Rule::GivenDetentionMonth => "given+detention_month",
+            Rule::GivenBirthDay => "given+birth_day_month",
+            Rule::FamilyBirthDay => "family+birth_day_month",
         }
     }
 
@@ -122,6 +138,9 @@ impl Rule {
             Rule::FatherFamily => 12,
             Rule::FamilyBirthYear => 13,
             Rule::BirthDate => 14,
+            Rule::GivenDetentionMonth => 15,
+            Rule::GivenBirthDay => 16,
+            Rule::FamilyBirthDay => 17,
         }
     }
 
@@ -184,8 +203,22 @@ pub fn keys(p: &Prepared) -> Vec<BlockKey> {
     if let (Some(f), Some(fa), Some(y)) = (father, family, by) {
         out.push(k(Rule::FatherFamilyBirthYear, &[f, fa, y]));
     }
+    if let (Some(g), Some(y), Some(m)) = (given, p.detention.year, p.detention.month) {
+        out.push(k(
+            Rule::GivenDetentionMonth,
+            &[g, (y as u64) * 12 + u64::from(m)],
+        ));
+    }
     if let (Some(y), Some(m), Some(d)) = (p.birth.year, p.birth.month, p.birth.day) {
         out.push(k(Rule::BirthDate, &[y as u64, u64::from(m), u64::from(d)]));
+        // a year off by one (or mistyped) keeps the day and month
+        let day = u64::from(m) * 32 + u64::from(d);
+        if let Some(g) = given {
+            out.push(k(Rule::GivenBirthDay, &[g, day]));
+        }
+        if let Some(f) = family {
+            out.push(k(Rule::FamilyBirthDay, &[f, day]));
+        }
     }
     if let Some(n) = p.prison_number {
         out.push(k(Rule::PrisonNumber, &[n]));
@@ -490,6 +523,11 @@ impl Blocks {
             }
         }
         true
+    }
+
+    /// True when some block holds both `i` and `j`.
+    pub fn holds(&self, i: u32, j: u32) -> bool {
+        !self.first(i, j, u64::MAX, 0)
     }
 
     /// Calls `f(i, j)`, `i < j`, for every pair whose first block is block `b` (with

@@ -121,6 +121,7 @@ impl Field {
             Field::Place => &["missing", "same", "same_governorate", "different"],
             Field::Detention => &[
                 "missing",
+                "within_a_week",
                 "same_month",
                 "same_year",
                 "one_year_apart",
@@ -250,7 +251,7 @@ pub struct Prepared {
     pub national_id: Option<u64>,
     /// Folded prison number hash.
     pub prison_number: Option<u64>,
-    /// Date of detention.
+    /// Date of detention (the last-seen date when the detention date is missing).
     pub detention: Date,
     /// Place of detention.
     pub detention_place: Option<FacilityKey>,
@@ -367,7 +368,11 @@ impl Prepared {
             place,
             national_id: fold_number(&r.national_id).map(|s| hash_str(&s)),
             prison_number: fold_number(&r.prison_number).map(|s| hash_str(&s)),
-            detention: r.detention_date,
+            detention: if r.detention_date.is_empty() {
+                r.last_seen_date
+            } else {
+                r.detention_date
+            },
             detention_place: FacilityKey::new(&r.detention_place),
             source_idx: u16::MAX,
             tf: [0.0; 4],
@@ -419,19 +424,43 @@ pub fn birth_level(a: &Date, b: &Date) -> u8 {
     }
 }
 
+/// Days since 1970-01-01 of a full date (proleptic Gregorian).
+fn day_number(y: i32, m: u8, d: u8) -> i64 {
+    let (y, m) = (i64::from(y), i64::from(m));
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Detention-date level (see [`Field::Detention`] levels): an arrest is one event, reported
+/// to the day by a register and within days by a family ("last seen" two days before, a date
+/// remembered a few days off), so full dates a few days apart are the strongest agreement.
 fn detention_level(a: &Date, b: &Date) -> u8 {
     let (Some(ya), Some(yb)) = (a.year, b.year) else {
         return 0;
     };
+    if let (Some(ma), Some(da), Some(mb), Some(db)) = (a.month, a.day, b.month, b.day) {
+        let gap = (day_number(ya, ma, da) - day_number(yb, mb, db)).abs();
+        if gap <= 7 {
+            return 1;
+        }
+        if gap <= 31 {
+            return 2;
+        }
+    }
     if ya == yb {
         match (a.month, b.month) {
-            (Some(ma), Some(mb)) if ma == mb => 1,
-            _ => 2,
+            (Some(ma), Some(mb)) if ma == mb => 2,
+            _ => 3,
         }
     } else if (ya - yb).abs() == 1 {
-        3
-    } else {
         4
+    } else {
+        5
     }
 }
 
@@ -738,11 +767,39 @@ mod level_tests {
             month: Some(m),
             day: None,
         };
-        assert_eq!(detention_level(&d(2013, 5), &d(2013, 5)), 1);
-        assert_eq!(detention_level(&d(2013, 5), &d(2013, 7)), 2);
-        assert_eq!(detention_level(&d(2013, 5), &Date::year(2012)), 3);
-        assert_eq!(detention_level(&d(2013, 5), &Date::year(2010)), 4);
+        let full = Date::ymd;
+        assert_eq!(detention_level(&full(2013, 5, 30), &full(2013, 6, 2)), 1);
+        assert_eq!(detention_level(&full(2013, 12, 30), &full(2014, 1, 3)), 1);
+        assert_eq!(detention_level(&full(2013, 5, 1), &full(2013, 5, 28)), 2);
+        assert_eq!(detention_level(&full(2013, 5, 30), &full(2013, 6, 25)), 2);
+        assert_eq!(detention_level(&d(2013, 5), &d(2013, 5)), 2);
+        assert_eq!(detention_level(&full(2013, 5, 1), &full(2013, 9, 1)), 3);
+        assert_eq!(detention_level(&d(2013, 5), &d(2013, 7)), 3);
+        assert_eq!(detention_level(&d(2013, 5), &Date::year(2012)), 4);
+        assert_eq!(detention_level(&d(2013, 5), &Date::year(2010)), 5);
         assert_eq!(detention_level(&Date::default(), &Date::year(2010)), 0);
+        assert_eq!(day_number(1970, 1, 1), 0);
+        assert_eq!(day_number(2000, 3, 1) - day_number(2000, 2, 28), 2);
+    }
+
+    #[test]
+    fn the_last_seen_date_stands_in_for_a_missing_detention_date() {
+        let seen = Prepared::new(&LinkRecord {
+            last_seen_date: Date::ymd(2013, 4, 10),
+            ..LinkRecord::default()
+        });
+        let held = Prepared::new(&LinkRecord {
+            detention_date: Date::ymd(2013, 4, 12),
+            last_seen_date: Date::ymd(2001, 1, 1),
+            ..LinkRecord::default()
+        });
+        assert_eq!(seen.detention, Date::ymd(2013, 4, 10));
+        assert_eq!(
+            held.detention,
+            Date::ymd(2013, 4, 12),
+            "the detention date wins"
+        );
+        assert_eq!(compare(&seen, &held)[13], 1);
     }
 
     #[test]

@@ -48,8 +48,9 @@ pub enum LinkError {
 
 /// The model format version written by [`Model::to_json`].
 /// Version 2: name levels and term frequencies through `athar-names` (version-1 models keyed
-/// frequencies by skeleton and cannot be read).
-pub const MODEL_VERSION: u32 = 2;
+/// frequencies by skeleton and cannot be read). Version 3: the detention date has a
+/// "within a week" level (version-2 tables have one level fewer).
+pub const MODEL_VERSION: u32 = 3;
 
 /// How sure the engine is about a pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -299,6 +300,8 @@ pub struct LinkOutcome {
     pub blocking: BlockingReport,
     /// The prepared records (for explanations).
     pub prepared: Vec<Prepared>,
+    /// Where true pairs were lost, when [`LinkOptions::truth`] was given.
+    pub diagnosis: Option<crate::diagnose::Diagnosis>,
 }
 
 impl LinkOutcome {
@@ -695,6 +698,10 @@ pub fn link(
     let keep = opts.review_threshold.min(0.02) as f32;
     let (scored, pairs_scored) = score_blocks(&m, &c, &prepared, &blocks, keep, progress);
     report.pairs = pairs_scored;
+    let blocked_true = opts
+        .truth
+        .as_deref()
+        .map(|t| crate::diagnose::blocked_true_pairs(&blocks, t));
     drop(blocks);
 
     progress.stage("clustering", 1);
@@ -736,6 +743,21 @@ pub fn link(
         .iter()
         .filter(|s| f64::from(s.probability) >= opts.threshold)
         .count() as u64;
+    let diagnosis = match (opts.truth.as_deref(), blocked_true) {
+        (Some(t), Some(b)) => Some(crate::diagnose::diagnose(
+            &prepared,
+            t,
+            &b,
+            &clusters,
+            opts.threshold,
+            opts.review_threshold,
+            |i, j| {
+                m.probability_with(&c, &prepared[i as usize], &prepared[j as usize])
+                    .0
+            },
+        )),
+        _ => None,
+    };
     drop(c);
     Ok(LinkOutcome {
         clusters,
@@ -747,6 +769,7 @@ pub fn link(
         model: m,
         blocking: report,
         prepared,
+        diagnosis,
     })
 }
 

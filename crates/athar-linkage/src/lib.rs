@@ -11,6 +11,7 @@
 pub mod blocking;
 pub mod cluster;
 pub mod compare;
+pub mod diagnose;
 pub mod engine;
 pub mod eval;
 pub mod gazetteer;

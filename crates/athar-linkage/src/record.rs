@@ -95,6 +95,10 @@ pub struct LinkRecord {
     pub detention_date: Date,
     /// Prison, branch or facility.
     pub detention_place: String,
+    /// Date the person was last seen (families report it; for a detainee it is mostly the day
+    /// of the arrest): compared as the detention date when that is missing.
+    #[serde(default)]
+    pub last_seen_date: Date,
 }
 
 fn date_of(d: &athar_record::PartialDate) -> Date {
@@ -170,6 +174,12 @@ impl LinkRecord {
                 .map(|d| date_of(&d))
                 .unwrap_or_default(),
             detention_place: text(&r.detention_place),
+            last_seen_date: r
+                .last_seen_date
+                .as_ref()
+                .and_then(|t| t.value)
+                .map(|d| date_of(&d))
+                .unwrap_or_default(),
         }
     }
 }

@@ -377,5 +377,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             );
         }
     }
+    // where true pairs were lost: a diagnostic on stderr, outside the contract's outputs
+    if let Some(d) = &out.diagnosis {
+        eprint!("{d}");
+    }
     Ok(())
 }
