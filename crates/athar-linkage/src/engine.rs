@@ -34,7 +34,9 @@ pub enum LinkError {
     #[error("model JSON: {0}")]
     ModelJson(#[from] serde_json::Error),
     /// A saved model has a version this code does not read.
-    #[error("model version {found} is not supported (expected {expected})")]
+    #[error(
+        "model version {found} is not supported (expected {expected}); fit a new one: `athar link --model-out`, or `athar train` for a store"
+    )]
     ModelVersion {
         /// Version found.
         found: u32,
