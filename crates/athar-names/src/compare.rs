@@ -255,6 +255,24 @@ fn latin_glides_differ(ga: u8, gb: u8) -> bool {
     (i_only(ga) && u_only(gb)) || (u_only(ga) && i_only(gb))
 }
 
+/// Cost of an i glide before a vowel (Bahia, Lamya; see [`Key::yod`]) in gap `i` of one
+/// reading where the other has no ي: an Arabic gap without ي, ʿayn or hamza alone excepted
+/// (a short i may stand before them), or a Latin gap with no i, y or e (بهية Bahia ≠ بهاء
+/// Baha, لمياء Lamia ≠ لمى Lama, ربيعة Rabia ≠ ربى Ruba).
+fn yod_cost(sa: Script, a: &Key, sb: Script, b: &Key, i: usize) -> f32 {
+    let lacks = |s: Script, k: &Key| {
+        let g = k.vowels.gap(i);
+        if s == Script::Arabic {
+            g & gap::R_I == 0 && (g & gap::WILD == 0 || g & LONGS != 0)
+        } else {
+            !k.yod(i) && g & gap::R_I == 0
+        }
+    };
+    let hit = (sa != Script::Arabic && a.yod(i) && lacks(sb, b))
+        || (sb != Script::Arabic && b.yod(i) && lacks(sa, a));
+    if hit { 1.0 } else { 0.0 }
+}
+
 /// A Latin word-final i/y (not e): the nisba or long ī (Husseini, Fadi), never an unwritten
 /// short vowel.
 fn latin_final_i(g: u8) -> bool {
@@ -317,6 +335,8 @@ struct Slots {
     c3: u8,
     /// The second radical was written doubled (Latin).
     gem2: bool,
+    /// A Turkish/Kurdish reading (see [`crate::skeleton::flag::TURKIC`]).
+    turkic: bool,
 }
 
 /// The slots of a single-word reading: three consonant classes after no vowel (Majed,
@@ -350,6 +370,7 @@ fn slots(script: Script, k: &Key) -> Option<Slots> {
             c2: c[1],
             c3: class::H,
             gem2: k.vowels.geminated(1),
+            turkic: k.turkic(),
         });
     }
     let first = match n {
@@ -363,6 +384,7 @@ fn slots(script: Script, k: &Key) -> Option<Slots> {
         c2: c[first],
         c3: c[first + 1],
         gem2: k.vowels.geminated(first),
+        turkic: k.turkic(),
     })
 }
 
@@ -394,9 +416,10 @@ fn latin_u(g: u8) -> bool {
 }
 
 /// Latin CaCeC with a single middle consonant (Majed, Samer, Amer): how Levantine spelling
-/// writes فاعل.
+/// writes فاعل. Not in a Turkish reading, where e is also the vowel of an Arabic short a
+/// (Cafer = جعفر, Zafer = ظافر).
 fn latin_faail(s: &Slots) -> bool {
-    latin_a(s.v1) && latin_e(s.v2) && !s.gem2
+    latin_a(s.v1) && latin_e(s.v2) && !s.gem2 && !s.turkic
 }
 
 /// A final cluster that Levantine speech (and so Latin spelling) breaks with an e: a guttural
@@ -427,8 +450,10 @@ fn pattern_arabic_latin(ar: &Slots, la: &Slots) -> f32 {
     match a2 {
         0 => {
             // فَعَل / فَعْل: a, nothing, or an epenthetic e; not i (شرف ≠ Sharif), and CaCeC
-            // reads as فاعل unless the cluster invites an epenthetic e (مجد ≠ Majed).
-            if latin_i(la.v2) && !latin_e(la.v1) {
+            // reads as فاعل unless the cluster invites an epenthetic e (مجد ≠ Majed). A
+            // doubled middle radical (Muallim, Mudarris) is a shadda: the word is مُفَعِّل or
+            // فَعَّل, not فَعْل, and its vowel after the shadda may be i.
+            if latin_i(la.v2) && !latin_e(la.v1) && !la.gem2 {
                 1.0
             } else if (latin_u(la.v2) && !latin_u(la.v1)) || (latin_faail(la) && !epenthetic(la)) {
                 0.5
@@ -492,6 +517,7 @@ pub(crate) fn vowel_penalty_with(sa: Script, a: &Key, sb: Script, b: &Key, patte
     let template = || slots(sa, a).is_some() || slots(sb, b).is_some();
     for i in 0..n {
         let (ga, gb) = (a.vowels.gap(i), b.vowels.gap(i));
+        p += yod_cost(sa, a, sb, b, i);
         // Levantine drops the short vowel of a first open syllable before a long one
         // (Droubi / Durubi, Sleiman / Suleiman, Knan / Kinan).
         if both_latin

@@ -162,10 +162,11 @@ impl VowelSig {
         i < 16 && (self.0 >> (GEM_SHIFT + i)) & 1 == 1
     }
 
-    fn from_gaps(gaps: &[u8]) -> VowelSig {
+    /// Packs the low (gap) byte of each builder gap.
+    fn from_gaps(gaps: &[u16]) -> VowelSig {
         let mut v = 0u128;
         for (i, &g) in gaps.iter().take(MAX_CLASSES + 1).enumerate() {
-            v |= u128::from(g) << (8 * i);
+            v |= u128::from(g & 0xff) << (8 * i);
         }
         VowelSig(v)
     }
@@ -227,7 +228,22 @@ pub struct Key {
     pub vowels: VowelSig,
     /// How the word ends (see [`end`]).
     pub end: u8,
+    /// Latin gaps with an i glide before another vowel (bit per gap; see [`Key::yod`]).
+    pub yod: u16,
+    /// How the reading was made (see [`flag`]).
+    pub flags: u8,
 }
+
+/// Flags of a [`Key`].
+pub mod flag {
+    /// A Latin reading under the Turkish/Kurdish profile, whose e is the Turkish vowel of
+    /// an Arabic short a (Cafer = جعفر), not the Levantine short i of فاعل.
+    pub const TURKIC: u8 = 1;
+}
+
+/// Builder gap bit above the [`gap`] byte: a Latin i/y glide before another vowel (Bahia,
+/// Lamya, Fevziye), which Arabic can only write with ي.
+const YOD: u16 = 1 << 8;
 
 /// Word-ending classes of a reading, compared by the vowel-anchor check: the feminine ة and
 /// the final long vowels separate names that share a skeleton (كنان / كنانة, مهدي / مهدية).
@@ -263,6 +279,18 @@ impl Key {
     pub fn gaps(&self) -> usize {
         self.skeleton.len() + 1
     }
+
+    /// True when Latin gap `i` has an i or y before another vowel (i-a hiatus: Bahia,
+    /// Lamia, Bahiya): Arabic has no vowel hiatus, so the i is a written ي (بهية, لمياء),
+    /// not a short vowel.
+    pub fn yod(&self, i: usize) -> bool {
+        i < 16 && (self.yod >> i) & 1 == 1
+    }
+
+    /// True for a reading under the Turkish/Kurdish profile.
+    pub fn turkic(&self) -> bool {
+        self.flags & flag::TURKIC != 0
+    }
 }
 
 impl Serialize for Key {
@@ -279,7 +307,8 @@ impl Serialize for Key {
 #[derive(Debug, Clone, Default)]
 pub struct KeyBuilder {
     classes: Vec<u8>,
-    gaps: Vec<u8>,
+    /// One per gap: the [`gap`] byte, plus [`YOD`] above it.
+    gaps: Vec<u16>,
     /// Latin: mark a merged final gap when a dropped final h had no vowel after it.
     latin: bool,
     /// How the word ends (see [`end`]).
@@ -288,6 +317,8 @@ pub struct KeyBuilder {
     parts: u8,
     /// Latin classes written doubled (bit per class index).
     gem: u16,
+    /// Key flags (see [`flag`]).
+    flags: u8,
 }
 
 impl KeyBuilder {
@@ -300,13 +331,16 @@ impl KeyBuilder {
             end: 0,
             parts: 0,
             gem: 0,
+            flags: 0,
         }
     }
 
     /// A builder holding an existing key (to append more parts to it).
     pub fn from_key(k: &Key) -> KeyBuilder {
         let (c, n) = k.skeleton.classes();
-        let gaps = (0..=n).map(|i| k.vowels.gap(i)).collect();
+        let gaps = (0..=n)
+            .map(|i| u16::from(k.vowels.gap(i)) | if k.yod(i) { YOD } else { 0 })
+            .collect();
         KeyBuilder {
             classes: c[..n].to_vec(),
             gaps,
@@ -314,6 +348,7 @@ impl KeyBuilder {
             end: k.end,
             parts: 1 + u8::from(k.end & end::COMPOUND != 0),
             gem: (k.vowels.0 >> GEM_SHIFT) as u16,
+            flags: k.flags,
         }
     }
 
@@ -337,9 +372,18 @@ impl KeyBuilder {
 
     /// Adds vowel bits to the current gap.
     pub fn vowel(&mut self, bits: u8) {
+        self.gap_bits(u16::from(bits));
+    }
+
+    fn gap_bits(&mut self, bits: u16) {
         if let Some(g) = self.gaps.last_mut() {
             *g |= bits;
         }
+    }
+
+    /// Sets key flags (see [`flag`]).
+    pub fn set_flags(&mut self, flags: u8) {
+        self.flags |= flags;
     }
 
     /// Appends another builder (the next part of a compound unit).
@@ -361,6 +405,7 @@ impl KeyBuilder {
 
     fn append_inner(&mut self, other: &KeyBuilder, apart: bool) {
         self.latin |= other.latin;
+        self.flags |= other.flags;
         self.end = other.end;
         // Gemination is a word-level signal: a single word keeps it, a compound keeps none.
         self.gem = if self.parts == 0 && self.classes.is_empty() {
@@ -372,7 +417,7 @@ impl KeyBuilder {
         let Some((first, rest)) = other.gaps.split_first() else {
             return;
         };
-        self.vowel(*first);
+        self.gap_bits(*first);
         for (k, (c, g)) in other.classes.iter().zip(rest).enumerate() {
             if apart && k == 0 {
                 self.classes.push(*c);
@@ -380,7 +425,7 @@ impl KeyBuilder {
             } else {
                 self.class(*c);
             }
-            self.vowel(*g);
+            self.gap_bits(*g);
         }
     }
 
@@ -390,7 +435,7 @@ impl KeyBuilder {
         if self.classes.len() > 1 && self.classes.last() == Some(&class::H) {
             self.classes.pop();
             let last = self.gaps.pop().unwrap_or(0);
-            self.vowel(last);
+            self.gap_bits(last);
             if self.latin && last == 0 {
                 // The vowel before a silent final h (Salih, Fatimah) is not word-final.
                 self.vowel(gap::WILD);
@@ -402,9 +447,18 @@ impl KeyBuilder {
     pub fn finish(&self) -> Key {
         let mut b = self.clone();
         b.drop_final_h();
+        let yod = b
+            .gaps
+            .iter()
+            .take(16)
+            .enumerate()
+            .filter(|(_, g)| **g & YOD != 0)
+            .fold(0u16, |m, (i, _)| m | 1 << i);
         Key {
             skeleton: Skeleton::from_classes(&b.classes),
             vowels: VowelSig(VowelSig::from_gaps(&b.gaps).0 | (u128::from(b.gem) << GEM_SHIFT)),
+            yod,
+            flags: b.flags,
             end: if b.parts > 1 {
                 b.end | end::COMPOUND
             } else {
@@ -471,7 +525,7 @@ pub fn arabic_builder(token: &str) -> KeyBuilder {
     if n == 2 && b.end == end::ANY {
         // طه is Ṭāhā: a two-letter name hides its long vowels, any spelling of them fits.
         for g in b.gaps.iter_mut().skip(1) {
-            *g |= gap::WILD;
+            *g |= u16::from(gap::WILD);
         }
     }
     b
@@ -623,6 +677,13 @@ fn latin_gap_bits(g: &[u8]) -> u8 {
     bits
 }
 
+/// A Latin vowel run with an i or y before a, o or u, or a y before e (Bahia, Lamya,
+/// Fawziya, Fevziye): a glide between two vowels, which Arabic writes with ي.
+fn latin_hiatus_i(g: &[u8]) -> bool {
+    g.windows(2)
+        .any(|w| matches!(w, [b'i' | b'y', b'a' | b'o' | b'u'] | [b'y', b'e']))
+}
+
 /// Key builder for the ASCII letters of a Latin token under a profile.
 pub fn latin_builder(s: &str, profile: Profile) -> KeyBuilder {
     use class::*;
@@ -644,7 +705,11 @@ pub fn latin_builder(s: &str, profile: Profile) -> KeyBuilder {
     let mut i = 0;
     let flush = |k: &mut KeyBuilder, gs: &mut Option<usize>, end: usize| {
         if let Some(st) = gs.take() {
-            k.vowel(latin_gap_bits(&b[st..end]));
+            let g = &b[st..end];
+            k.vowel(latin_gap_bits(g));
+            if latin_hiatus_i(g) {
+                k.gap_bits(YOD);
+            }
         }
     };
     while i < n {

@@ -10,7 +10,7 @@ use crate::lexicon::{
     LATIN_TITLES, LEXICON,
 };
 use crate::skeleton::{
-    Key, KeyBuilder, Profile, arabic_builder, latin_builder, latin_profile_text, wants_turkic,
+    Key, KeyBuilder, Profile, arabic_builder, flag, latin_builder, latin_profile_text, wants_turkic,
 };
 
 /// What a unit is made of.
@@ -567,12 +567,19 @@ fn finish(d: Draft, lexicon: bool) -> Unit {
         };
         for &prof in profiles {
             let mut b = KeyBuilder::new();
+            if prof == Profile::Turkic {
+                b.set_flags(flag::TURKIC);
+            }
             let mut b_alt = None;
             for (p, glued) in &d.parts {
                 let s = latin_profile_text(&p.raw, prof);
                 b.append(&latin_builder(&s, prof));
                 if *glued && let Some(stem) = latin_glued_article_stem(&s) {
-                    b_alt = Some(latin_builder(stem, prof));
+                    let mut a = latin_builder(stem, prof);
+                    if prof == Profile::Turkic {
+                        a.set_flags(flag::TURKIC);
+                    }
+                    b_alt = Some(a);
                 }
             }
             push_key(&mut keys, b.finish());
@@ -623,9 +630,17 @@ fn finish(d: Draft, lexicon: bool) -> Unit {
     unit
 }
 
+/// Adds a reading unless an equal one is there; readings that differ only in their flags
+/// are one reading with both flags (a Turkic reading that is also the default one).
 fn push_key(keys: &mut Vec<Key>, k: Key) {
-    if !keys.contains(&k) {
-        keys.push(k);
+    match keys.iter_mut().find(|x| {
+        Key {
+            flags: k.flags,
+            ..**x
+        } == k
+    }) {
+        Some(x) => x.flags |= k.flags,
+        None => keys.push(k),
     }
 }
 
