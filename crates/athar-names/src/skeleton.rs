@@ -626,6 +626,44 @@ fn is_latin_vowel(c: char) -> bool {
     )
 }
 
+/// Turkish and Kurdish break the final cluster of an Arabic CvCC word with a short vowel:
+/// خضر is Hıdır or Xidir, صبر Sabır, شكر Şükür. Returns the word without that vowel
+/// (`hıdr`) for a second Turkic reading, when the word is one or two consonants, a short
+/// vowel, one consonant, the epenthetic vowel, a different final consonant. Turkish shows
+/// the epenthetic vowel by harmony: ı after ı, u after o/u, ü after ö/ü — not ı after a,
+/// which is also the i of فاعل (Fazıl = فاضل, Kazım), nor i, also the shortened ī (Kerim,
+/// Mecit). Kurdish (x, ê, î, û, q, w) copies a short i or u.
+pub fn turkic_epenthesis(raw: &str) -> Option<String> {
+    let w: Vec<char> = raw.chars().flat_map(char::to_lowercase).collect();
+    let n = w.len();
+    if !(5..=6).contains(&n) {
+        return None;
+    }
+    let (v1, c2, v2, c3) = (w[n - 4], w[n - 3], w[n - 2], w[n - 1]);
+    let onset = &w[..n - 4];
+    if is_latin_vowel(c2)
+        || is_latin_vowel(c3)
+        || c2 == c3
+        || onset.iter().any(|c| is_latin_vowel(*c))
+    {
+        return None;
+    }
+    let harmonic = match v1 {
+        'ı' => Some('ı'),
+        'o' | 'u' => Some('u'),
+        'ö' | 'ü' => Some('ü'),
+        _ => None,
+    };
+    let kurdish = w
+        .iter()
+        .any(|c| matches!(c, 'x' | 'ê' | 'î' | 'û' | 'q' | 'w'));
+    let kurdish_copy = kurdish && v1 == v2 && matches!(v2, 'i' | 'u');
+    if harmonic != Some(v2) && !kurdish_copy {
+        return None;
+    }
+    Some(onset.iter().chain([&v1, &c2, &c3]).collect())
+}
+
 /// True when a token deserves the Turkic reading too.
 pub fn wants_turkic(raw: &str) -> bool {
     let b: Vec<char> = raw.chars().collect();

@@ -10,7 +10,8 @@ use crate::lexicon::{
     LATIN_TITLES, LEXICON,
 };
 use crate::skeleton::{
-    Key, KeyBuilder, Profile, arabic_builder, flag, latin_builder, latin_profile_text, wants_turkic,
+    Key, KeyBuilder, Profile, arabic_builder, flag, latin_builder, latin_profile_text,
+    turkic_epenthesis, wants_turkic,
 };
 
 /// What a unit is made of.
@@ -585,6 +586,14 @@ fn finish(d: Draft, lexicon: bool) -> Unit {
             push_key(&mut keys, b.finish());
             if let Some(a) = b_alt {
                 push_key(&mut keys, a.finish());
+            }
+            if prof == Profile::Turkic
+                && let [(p, _)] = d.parts.as_slice()
+                && let Some(short) = turkic_epenthesis(&p.raw)
+            {
+                let mut e = latin_builder(&latin_profile_text(&short, prof), prof);
+                e.set_flags(flag::TURKIC);
+                push_key(&mut keys, e.finish());
             }
         }
     }
