@@ -133,8 +133,27 @@ fn indel_cost(c: u8) -> f32 {
     }
 }
 
+/// Substitution cost between two classes of two Arabic-script spellings. The cheap pairs
+/// that only a Latin spelling makes alike — French s for z, Egyptian or Bedouin g for ج and
+/// ق, zh for ج, q for خ, f for ب — are two different letters in Arabic script (منتظر ≠
+/// منتصر); the confusions of Arabic writers themselves (ض/ظ, ذ/ز, ث/ت/س, ح/خ, س/ش) keep
+/// their cost.
+fn sub_cost_arabic(a: u8, b: u8) -> f32 {
+    use class::*;
+    let (x, y) = if a < b { (a, b) } else { (b, a) };
+    match (x, y) {
+        (Z, S) | (J, G) | (K, G) | (J, Z) | (K, X) | (B, F) => 1.0,
+        _ => sub_cost(a, b),
+    }
+}
+
 /// Class-aware weighted Levenshtein distance between two skeletons.
 pub fn class_distance(a: crate::Skeleton, b: crate::Skeleton) -> f32 {
+    class_distance_with(a, b, sub_cost)
+}
+
+/// [`class_distance`] with a substitution cost table.
+fn class_distance_with(a: crate::Skeleton, b: crate::Skeleton, sub_cost: fn(u8, u8) -> f32) -> f32 {
     let (ca, na) = a.classes();
     let (cb, nb) = b.classes();
     let mut prev = [0f32; MAX_CLASSES + 1];
@@ -237,6 +256,30 @@ fn latin_short_in_closed_syllable(a: &Key, b: &Key, i: usize, n: usize) -> bool 
         && b.vowels.gap(i + 1) == 0
         && !a.vowels.geminated(i)
         && !b.vowels.geminated(i)
+}
+
+/// Two Latin spellings that differ only in an i or u of a first open syllable, the rest of
+/// the word spelled alike (Nihad / Nuhad, Hisham / Husham): Arabic writes no short vowel,
+/// and the vocalization of such names varies (نهاد Nihād or Nuhād). An a stays evidence,
+/// it also writes the ā of فاعل (Zahir ≠ Zuhir). The next gap must be spelled the same and
+/// stand inside the word, so Lina ≠ Luna keeps its final long vowel.
+fn latin_first_open_short(a: &Key, b: &Key, i: usize, n: usize) -> bool {
+    let (ga, gb) = (a.vowels.gap(i), b.vowels.gap(i));
+    let next = a.vowels.gap(2);
+    let iu = |g: u8| latin_i(g) || latin_u(g);
+    i == 1
+        && n >= 4
+        && a.vowels.gap(0) == 0
+        && b.vowels.gap(0) == 0
+        && iu(ga)
+        && iu(gb)
+        && (ga | gb) & gap::LONG == 0
+        && !a.vowels.geminated(1)
+        && !b.vowels.geminated(1)
+        && next & QS != 0
+        && next == b.vowels.gap(2)
+        && !a.yod(2)
+        && !b.yod(2)
 }
 
 /// Levantine and Maghreb imala: a long ā after the first syllable is often written e
@@ -529,7 +572,9 @@ pub(crate) fn vowel_penalty_with(sa: Script, a: &Key, sb: Script, b: &Key, patte
         {
             continue;
         }
-        if both_latin && latin_short_in_closed_syllable(a, b, i, n) {
+        if both_latin
+            && (latin_short_in_closed_syllable(a, b, i, n) || latin_first_open_short(a, b, i, n))
+        {
             continue;
         }
         if both_latin && i >= 2 && latin_imala(ga, gb) && !template() {
@@ -644,6 +689,11 @@ fn compare_simple(a: &Unit, b: &Unit) -> UnitMatch {
     let mut best_d = f32::INFINITY;
     let mut best_d_pen = 0.0f32;
     let mut min_len = usize::MAX;
+    let costs = if a.script == Script::Arabic && b.script == Script::Arabic {
+        sub_cost_arabic
+    } else {
+        sub_cost
+    };
     for ka in &a.keys {
         for kb in &b.keys {
             if ka.skeleton == kb.skeleton {
@@ -663,7 +713,7 @@ fn compare_simple(a: &Unit, b: &Unit) -> UnitMatch {
                 if la.abs_diff(lb) > 2 {
                     continue;
                 }
-                let d = class_distance(ka.skeleton, kb.skeleton);
+                let d = class_distance_with(ka.skeleton, kb.skeleton, costs);
                 let pen = if la == lb {
                     vowel_penalty(a.script, ka, b.script, kb)
                 } else {
