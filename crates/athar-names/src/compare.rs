@@ -460,9 +460,10 @@ fn latin_u(g: u8) -> bool {
 
 /// Latin CaCeC with a single middle consonant (Majed, Samer, Amer): how Levantine spelling
 /// writes فاعل. Not in a Turkish reading, where e is also the vowel of an Arabic short a
-/// (Cafer = جعفر, Zafer = ظافر).
+/// (Cafer = جعفر, Zafer = ظافر), nor with two equal last radicals: a geminate root's فاعل
+/// contracts (شادّ), so Talel, Jalel are the imala of فعال (طلال, جلال).
 fn latin_faail(s: &Slots) -> bool {
-    latin_a(s.v1) && latin_e(s.v2) && !s.gem2 && !s.turkic
+    latin_a(s.v1) && latin_e(s.v2) && !s.gem2 && !s.turkic && s.c2 != s.c3
 }
 
 /// A final cluster that Levantine speech (and so Latin spelling) breaks with an e: a guttural
@@ -557,7 +558,11 @@ pub(crate) fn vowel_penalty_with(sa: Script, a: &Key, sb: Script, b: &Key, patte
     let both_latin = sa != Script::Arabic && sb != Script::Arabic;
     // Three-radical words read their vowels by template (see `Slots`): there CaCeC is فاعل
     // and not an imala (Kamel / Kamaal, Sameh / Samaah). Computed only when needed.
-    let template = || slots(sa, a).is_some() || slots(sb, b).is_some();
+    // A geminate root has no such فاعل (see `latin_faail`): Talaal / Talel is an imala.
+    let template = || {
+        let faail = |s: Slots| s.c2 != s.c3;
+        slots(sa, a).is_some_and(faail) || slots(sb, b).is_some_and(faail)
+    };
     for i in 0..n {
         let (ga, gb) = (a.vowels.gap(i), b.vowels.gap(i));
         p += yod_cost(sa, a, sb, b, i);

@@ -354,7 +354,23 @@ impl KeyBuilder {
 
     /// Adds a consonant class; an identical neighbour collapses into one (gemination,
     /// doubled letters), its inner gap flowing into the next one.
+    ///
+    /// Inside a word only a neighbour with no vowel between collapses: two letters of one
+    /// class with a vowel between are two consonants in both scripts (هلال Hilal is `HLL`,
+    /// not the `HL` of هالة Hala). H still collapses across a vowel: the dropped final H
+    /// of a Latin -ah / -eh (Bahiyyah, Fatmeh) must leave the same key as the Arabic ة.
     pub fn class(&mut self, c: u8) {
+        if c != class::H && self.gaps.last().is_some_and(|g| *g != 0) {
+            self.classes.push(c);
+            self.gaps.push(0);
+            return;
+        }
+        self.class_joining(c);
+    }
+
+    /// [`KeyBuilder::class`] that also collapses across a vowel: the class at a word
+    /// boundary of a compound (سعد الدين, Saadeddine).
+    fn class_joining(&mut self, c: u8) {
         if self.classes.last() == Some(&c) {
             if self.latin && c != class::S && self.gaps.last() == Some(&0) {
                 self.gem |= 1 << (self.classes.len() - 1).min(15);
@@ -422,6 +438,8 @@ impl KeyBuilder {
             if apart && k == 0 {
                 self.classes.push(*c);
                 self.gaps.push(0);
+            } else if k == 0 {
+                self.class_joining(*c);
             } else {
                 self.class(*c);
             }

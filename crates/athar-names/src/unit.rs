@@ -119,6 +119,8 @@ const GLUED_DIN: &[&str] = &[
     "aldine", "aldin", "eldine", "eldin", "ildin", "edine", "edin", "ddine", "ddin", "ettine",
     "ettin", "attin", "ittin", "uttin",
 ];
+/// Forms of الله glued to the preceding word (all in [`ALLAH_FORMS`]).
+const GLUED_ALLAH: &[&str] = &["allah", "ullah", "ellah", "illah", "alla", "ulla"];
 const ALLAH_FORMS: &[&str] = &[
     "allah", "alla", "ullah", "ulla", "ellah", "illah", "allaah", "ullaah", "ellaah",
 ];
@@ -132,6 +134,12 @@ fn abd_stem(s: &str) -> &str {
     } else {
         s
     }
+}
+
+/// At least two different consonant letters.
+fn two_consonants(s: &str) -> bool {
+    let mut cons = s.bytes().filter(|c| !is_vowel(*c));
+    cons.next().is_some_and(|first| cons.any(|c| c != first))
 }
 
 fn is_vowel(c: u8) -> bool {
@@ -221,6 +229,23 @@ fn split_glued_inner(t: &Token, out: &mut Vec<Token>) {
                     && prefix.bytes().any(|c| !is_vowel(c))
                 {
                     split_glued(&tok(prefix, Script::Latin), out);
+                    out.push(tok(suf, Script::Latin));
+                    return;
+                }
+            }
+            // Fadlallah, Nasrullah: X + الله glued, as Fadel Allah is spaced. The stem has
+            // two consonants of its own (not Attallah = عطا الله, whose a is the stem's ā,
+            // nor Almullah, an article before الملا).
+            for suf in GLUED_ALLAH {
+                if let Some(prefix) = text.strip_suffix(suf)
+                    && two_consonants(
+                        prefix
+                            .strip_prefix("al")
+                            .or_else(|| prefix.strip_prefix("el"))
+                            .unwrap_or(prefix),
+                    )
+                {
+                    out.push(tok(prefix, Script::Latin));
                     out.push(tok(suf, Script::Latin));
                     return;
                 }
