@@ -619,6 +619,13 @@ pub(crate) fn vowel_penalty_with(sa: Script, a: &Key, sb: Script, b: &Key, patte
         if (a.end == AH && bare(b)) || (b.end == AH && bare(a)) {
             p += 1.0;
         }
+        // A final glide + e is the Turkish feminine -iye (يّة), not the -i of ي (Fevzi /
+        // Fevziye, as Hadi / Hadieh).
+        use crate::skeleton::end::{E, I};
+        let iye = |k: &Key| k.end == E && k.yod(n - 1);
+        if (a.end == I && iye(b)) || (b.end == I && iye(a)) {
+            p += 1.0;
+        }
     }
     p + end_cost(sa, a.end, sb, b.end)
 }

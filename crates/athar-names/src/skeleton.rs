@@ -763,7 +763,8 @@ pub fn latin_builder(s: &str, profile: Profile) -> KeyBuilder {
         if let Some(st) = gs.take() {
             let g = &b[st..end];
             k.vowel(latin_gap_bits(g));
-            if latin_hiatus_i(g) {
+            // A final -ieh (Bahieh, Fathieh) is the i glide before the -eh of ة.
+            if latin_hiatus_i(g) || (g.ends_with(b"ie") && &b[end..] == b"h") {
                 k.gap_bits(YOD);
             }
         }
