@@ -149,11 +149,13 @@ fn sub_cost_arabic(a: u8, b: u8) -> f32 {
 
 /// Class-aware weighted Levenshtein distance between two skeletons.
 pub fn class_distance(a: crate::Skeleton, b: crate::Skeleton) -> f32 {
-    class_distance_with(a, b, sub_cost)
+    class_distance_in::<false>(a, b)
 }
 
-/// [`class_distance`] with a substitution cost table.
-fn class_distance_with(a: crate::Skeleton, b: crate::Skeleton, sub_cost: fn(u8, u8) -> f32) -> f32 {
+/// [`class_distance`], with the costs of two Arabic-script spellings when `ARABIC` (see
+/// [`sub_cost_arabic`]); a const parameter keeps the cost function inlined in the loop.
+fn class_distance_in<const ARABIC: bool>(a: crate::Skeleton, b: crate::Skeleton) -> f32 {
+    let sub_cost = if ARABIC { sub_cost_arabic } else { sub_cost };
     let (ca, na) = a.classes();
     let (cb, nb) = b.classes();
     let mut prev = [0f32; MAX_CLASSES + 1];
@@ -563,9 +565,12 @@ pub(crate) fn vowel_penalty_with(sa: Script, a: &Key, sb: Script, b: &Key, patte
         let faail = |s: Slots| s.c2 != s.c3;
         slots(sa, a).is_some_and(faail) || slots(sb, b).is_some_and(faail)
     };
+    let any_yod = (a.yod | b.yod) != 0;
     for i in 0..n {
         let (ga, gb) = (a.vowels.gap(i), b.vowels.gap(i));
-        p += yod_cost(sa, a, sb, b, i);
+        if any_yod {
+            p += yod_cost(sa, a, sb, b, i);
+        }
         // Levantine drops the short vowel of a first open syllable before a long one
         // (Droubi / Durubi, Sleiman / Suleiman, Knan / Kinan).
         if both_latin
@@ -701,11 +706,7 @@ fn compare_simple(a: &Unit, b: &Unit) -> UnitMatch {
     let mut best_d = f32::INFINITY;
     let mut best_d_pen = 0.0f32;
     let mut min_len = usize::MAX;
-    let costs = if a.script == Script::Arabic && b.script == Script::Arabic {
-        sub_cost_arabic
-    } else {
-        sub_cost
-    };
+    let arabic_both = a.script == Script::Arabic && b.script == Script::Arabic;
     for ka in &a.keys {
         for kb in &b.keys {
             if ka.skeleton == kb.skeleton {
@@ -725,7 +726,11 @@ fn compare_simple(a: &Unit, b: &Unit) -> UnitMatch {
                 if la.abs_diff(lb) > 2 {
                     continue;
                 }
-                let d = class_distance_with(ka.skeleton, kb.skeleton, costs);
+                let d = if arabic_both {
+                    class_distance_in::<true>(ka.skeleton, kb.skeleton)
+                } else {
+                    class_distance_in::<false>(ka.skeleton, kb.skeleton)
+                };
                 let pen = if la == lb {
                     vowel_penalty(a.script, ka, b.script, kb)
                 } else {
