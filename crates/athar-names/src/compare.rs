@@ -102,7 +102,7 @@ impl UnitMatch {
 }
 
 /// Substitution cost between two classes (research note §4.3, plus S↔Z for French s = z).
-fn sub_cost(a: u8, b: u8) -> f32 {
+const fn sub_cost(a: u8, b: u8) -> f32 {
     use class::*;
     if a == b {
         return 0.0;
@@ -124,7 +124,7 @@ fn sub_cost(a: u8, b: u8) -> f32 {
 }
 
 /// Insertion/deletion cost of a class.
-fn indel_cost(c: u8) -> f32 {
+const fn indel_cost(c: u8) -> f32 {
     use class::*;
     match c {
         K => 0.6,
@@ -138,7 +138,7 @@ fn indel_cost(c: u8) -> f32 {
 /// ق, zh for ج, q for خ, f for ب — are two different letters in Arabic script (منتظر ≠
 /// منتصر); the confusions of Arabic writers themselves (ض/ظ, ذ/ز, ث/ت/س, ح/خ, س/ش) keep
 /// their cost.
-fn sub_cost_arabic(a: u8, b: u8) -> f32 {
+const fn sub_cost_arabic(a: u8, b: u8) -> f32 {
     use class::*;
     let (x, y) = if a < b { (a, b) } else { (b, a) };
     match (x, y) {
@@ -152,28 +152,79 @@ pub fn class_distance(a: crate::Skeleton, b: crate::Skeleton) -> f32 {
     class_distance_in::<false>(a, b)
 }
 
+/// Number of class codes (a class is 5 bits in a [`crate::Skeleton`]).
+const CLASS_CODES: usize = 32;
+
+/// A substitution cost table indexed by two class codes.
+type CostTable = [[f32; CLASS_CODES]; CLASS_CODES];
+
+const fn cost_table(arabic: bool) -> CostTable {
+    let mut t = [[0f32; CLASS_CODES]; CLASS_CODES];
+    let mut a = 0;
+    while a < CLASS_CODES {
+        let mut b = 0;
+        while b < CLASS_CODES {
+            // Class codes are below 32, so the casts are exact.
+            let (x, y) = (a as u8, b as u8);
+            t[a][b] = if arabic {
+                sub_cost_arabic(x, y)
+            } else {
+                sub_cost(x, y)
+            };
+            b += 1;
+        }
+        a += 1;
+    }
+    t
+}
+
+const fn indel_table() -> [f32; CLASS_CODES] {
+    let mut t = [0f32; CLASS_CODES];
+    let mut c = 0;
+    while c < CLASS_CODES {
+        t[c] = indel_cost(c as u8);
+        c += 1;
+    }
+    t
+}
+
+/// [`sub_cost`] and [`sub_cost_arabic`] as tables: the distance's inner loop does one load
+/// per cell instead of a chain of compares.
+static SUB_LATIN: CostTable = cost_table(false);
+static SUB_ARABIC: CostTable = cost_table(true);
+static INDEL: [f32; CLASS_CODES] = indel_table();
+
 /// [`class_distance`], with the costs of two Arabic-script spellings when `ARABIC` (see
-/// [`sub_cost_arabic`]); a const parameter keeps the cost function inlined in the loop.
+/// [`sub_cost_arabic`]).
 fn class_distance_in<const ARABIC: bool>(a: crate::Skeleton, b: crate::Skeleton) -> f32 {
-    let sub_cost = if ARABIC { sub_cost_arabic } else { sub_cost };
+    let sub = if ARABIC { &SUB_ARABIC } else { &SUB_LATIN };
+    let indel = |c: u8| INDEL[usize::from(c) & (CLASS_CODES - 1)];
     let (ca, na) = a.classes();
     let (cb, nb) = b.classes();
-    let mut prev = [0f32; MAX_CLASSES + 1];
-    let mut cur = [0f32; MAX_CLASSES + 1];
+    // Two rows used in turn (row r in `rows[r % 2]`): neither copied nor swapped per row.
+    let mut rows = [[0f32; MAX_CLASSES + 1]; 2];
     for j in 0..nb {
-        prev[j + 1] = prev[j] + indel_cost(cb[j]);
+        rows[0][j + 1] = rows[0][j] + indel(cb[j]);
     }
-    for &x in &ca[..na] {
-        cur[0] = prev[0] + indel_cost(x);
+    for (r, &x) in ca[..na].iter().enumerate() {
+        let (lo, hi) = rows.split_at_mut(1);
+        let (prev, cur) = if r % 2 == 0 {
+            (&lo[0], &mut hi[0])
+        } else {
+            (&hi[0], &mut lo[0])
+        };
+        let row = &sub[usize::from(x) & (CLASS_CODES - 1)];
+        let del = indel(x);
+        cur[0] = prev[0] + del;
         for j in 0..nb {
-            let sub = prev[j] + sub_cost(x, cb[j]);
-            let del = prev[j + 1] + indel_cost(x);
-            let ins = cur[j] + indel_cost(cb[j]);
-            cur[j + 1] = sub.min(del).min(ins);
+            let c = cb[j];
+            let s = prev[j] + row[usize::from(c) & (CLASS_CODES - 1)];
+            let d = prev[j + 1] + del;
+            let i = cur[j] + indel(c);
+            cur[j + 1] = s.min(d).min(i);
         }
-        prev[..=nb].copy_from_slice(&cur[..=nb]);
     }
-    prev[nb]
+    rows[na % 2][nb]
 }
 
 const LONGS: u8 = gap::R_A | gap::R_I | gap::R_U;
