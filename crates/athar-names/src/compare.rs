@@ -369,6 +369,25 @@ fn yod_cost(sa: Script, a: &Key, sb: Script, b: &Key, i: usize) -> f32 {
     if hit { 1.0 } else { 0.0 }
 }
 
+/// Cost of a Latin diphthong ai / ay / ei / ey (see [`Key::diphthong`]) in gap `i` of one
+/// reading where the other has no ay: an Arabic gap with neither ي nor ʿayn / hamza (which
+/// may stand between a and i: سعيد Said, وائل Wail), or a Latin gap spelled with a or aa
+/// only (العبيدي Obeidi ≠ العبادي Ebadi). An e or i on the other side may be the same
+/// diphthong (Husein, Khiri) and is no evidence.
+fn diphthong_cost(sa: Script, a: &Key, sb: Script, b: &Key, i: usize) -> f32 {
+    let lacks = |s: Script, k: &Key| {
+        let g = k.vowels.gap(i);
+        if s == Script::Arabic {
+            g & (gap::R_I | gap::WILD) == 0
+        } else {
+            !k.diphthong(i) && g & QS != 0 && g & (gap::Q_I | gap::Q_U) == 0
+        }
+    };
+    let hit = (sa != Script::Arabic && a.diphthong(i) && lacks(sb, b))
+        || (sb != Script::Arabic && b.diphthong(i) && lacks(sa, a));
+    if hit { 1.0 } else { 0.0 }
+}
+
 /// A Latin word-final i/y (not e): the nisba or long ī (Husseini, Fadi), never an unwritten
 /// short vowel.
 fn latin_final_i(g: u8) -> bool {
@@ -617,10 +636,14 @@ pub(crate) fn vowel_penalty_with(sa: Script, a: &Key, sb: Script, b: &Key, patte
         slots(sa, a).is_some_and(faail) || slots(sb, b).is_some_and(faail)
     };
     let any_yod = (a.yod | b.yod) != 0;
+    let any_diph = (a.diph | b.diph) != 0;
     for i in 0..n {
         let (ga, gb) = (a.vowels.gap(i), b.vowels.gap(i));
         if any_yod {
             p += yod_cost(sa, a, sb, b, i);
+        }
+        if any_diph {
+            p += diphthong_cost(sa, a, sb, b, i);
         }
         // Levantine drops the short vowel of a first open syllable before a long one
         // (Droubi / Durubi, Sleiman / Suleiman, Knan / Kinan).

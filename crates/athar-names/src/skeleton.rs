@@ -230,6 +230,8 @@ pub struct Key {
     pub end: u8,
     /// Latin gaps with an i glide before another vowel (bit per gap; see [`Key::yod`]).
     pub yod: u16,
+    /// Latin inner gaps spelled as a diphthong (bit per gap; see [`Key::diphthong`]).
+    pub diph: u16,
     /// How the reading was made (see [`flag`]).
     pub flags: u8,
 }
@@ -244,6 +246,10 @@ pub mod flag {
 /// Builder gap bit above the [`gap`] byte: a Latin i/y glide before another vowel (Bahia,
 /// Lamya, Fevziye), which Arabic can only write with ي.
 const YOD: u16 = 1 << 8;
+
+/// Builder gap bit: a Latin inner gap spelled ai, ay, ei or ey between two consonants (Obeidi,
+/// Ubaydi, Zeinab), the diphthong ay, which Arabic writes with ي.
+const DIPH: u16 = 1 << 9;
 
 /// Word-ending classes of a reading, compared by the vowel-anchor check: the feminine ة and
 /// the final long vowels separate names that share a skeleton (كنان / كنانة, مهدي / مهدية).
@@ -285,6 +291,13 @@ impl Key {
     /// not a short vowel.
     pub fn yod(&self, i: usize) -> bool {
         i < 16 && (self.yod >> i) & 1 == 1
+    }
+
+    /// True when Latin gap `i` is an ai / ay / ei / ey between two consonants: the
+    /// diphthong ay (العبيدي Obeidi, زينب Zeinab), not a long ā (العبادي Abadi), which Latin
+    /// writes a, aa or, by imala, e.
+    pub fn diphthong(&self, i: usize) -> bool {
+        i < 16 && (self.diph >> i) & 1 == 1
     }
 
     /// True for a reading under the Turkish/Kurdish profile.
@@ -339,7 +352,11 @@ impl KeyBuilder {
     pub fn from_key(k: &Key) -> KeyBuilder {
         let (c, n) = k.skeleton.classes();
         let gaps = (0..=n)
-            .map(|i| u16::from(k.vowels.gap(i)) | if k.yod(i) { YOD } else { 0 })
+            .map(|i| {
+                u16::from(k.vowels.gap(i))
+                    | if k.yod(i) { YOD } else { 0 }
+                    | if k.diphthong(i) { DIPH } else { 0 }
+            })
             .collect();
         KeyBuilder {
             classes: c[..n].to_vec(),
@@ -465,17 +482,20 @@ impl KeyBuilder {
     pub fn finish(&self) -> Key {
         let mut b = self.clone();
         b.drop_final_h();
-        let yod = b
-            .gaps
-            .iter()
-            .take(16)
-            .enumerate()
-            .filter(|(_, g)| **g & YOD != 0)
-            .fold(0u16, |m, (i, _)| m | 1 << i);
+        let bits = |flag: u16| {
+            b.gaps
+                .iter()
+                .take(16)
+                .enumerate()
+                .filter(|(_, g)| **g & flag != 0)
+                .fold(0u16, |m, (i, _)| m | 1 << i)
+        };
+        let (yod, diph) = (bits(YOD), bits(DIPH));
         Key {
             skeleton: Skeleton::from_classes(&b.classes),
             vowels: VowelSig(VowelSig::from_gaps(&b.gaps).0 | (u128::from(b.gem) << GEM_SHIFT)),
             yod,
+            diph,
             flags: b.flags,
             end: if b.parts > 1 {
                 b.end | end::COMPOUND
@@ -766,6 +786,9 @@ pub fn latin_builder(s: &str, profile: Profile) -> KeyBuilder {
             // A final -ieh (Bahieh, Fathieh) is the i glide before the -eh of ة.
             if latin_hiatus_i(g) || (g.ends_with(b"ie") && &b[end..] == b"h") {
                 k.gap_bits(YOD);
+            }
+            if st > 0 && end < b.len() && matches!(g, [b'a' | b'e', b'i' | b'y']) {
+                k.gap_bits(DIPH);
             }
         }
     };
