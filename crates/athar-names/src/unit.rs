@@ -584,6 +584,9 @@ fn finish(d: Draft, lexicon: bool) -> Unit {
         if joined {
             push_key(&mut keys, apart.finish());
         }
+        if let Some(b) = ta_after_alef_reading(&d.parts) {
+            push_key(&mut keys, b.finish());
+        }
     } else {
         let turkic = d.parts.iter().any(|(p, _)| wants_turkic(&p.raw));
         let profiles: &[Profile] = if turkic {
@@ -666,6 +669,25 @@ fn finish(d: Draft, lexicon: bool) -> Unit {
 
 /// Adds a reading unless an equal one is there; readings that differ only in their flags
 /// are one reading with both flags (a Turkic reading that is also the default one).
+/// A second reading of a unit whose last word ends in ā + ة (نجاة, حياة): after a long ā
+/// the ة is pronounced t, and Latin writes it -at (Najat, Hayat, Turkish Necat), as ALA-LC
+/// and DIN write -āt. The reading spells the ة as ت. After a short vowel ة stays -a / -ah /
+/// -eh (عزة Azza is not Izzat, عزت).
+fn ta_after_alef_reading(parts: &[(Token, bool)]) -> Option<KeyBuilder> {
+    let (last, _) = parts.last()?;
+    let stem = last.text.strip_suffix("اة").or_else(|| {
+        last.text
+            .strip_suffix("اه")
+            .filter(|s| s.chars().count() >= 2)
+    })?;
+    let mut b = KeyBuilder::new();
+    for (p, _) in &parts[..parts.len() - 1] {
+        b.append(&arabic_builder(&p.text));
+    }
+    b.append(&arabic_builder(&format!("{stem}ات")));
+    Some(b)
+}
+
 fn push_key(keys: &mut Vec<Key>, k: Key) {
     match keys.iter_mut().find(|x| {
         Key {
