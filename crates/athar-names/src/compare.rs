@@ -110,10 +110,10 @@ const fn sub_cost(a: u8, b: u8) -> f32 {
     let (x, y) = if a < b { (a, b) } else { (b, a) };
     match (x, y) {
         (T, S) | (D, Z) | (T, D) | (T, Z) => 0.3,
-        // Egyptian g for ج (Gamal, Ragab) is a spelling convention, not a near sound: as
-        // cheap as Turkish h for خ, so two-consonant names (Galal) pass too.
-        (H, X) | (J, G) => 0.4,
-        (K, G) => 0.5,
+        // Egyptian g for ج (Gamal, Ragab) and Bedouin / Iraqi / Gulf g for ق (Agil, Gasim)
+        // are spelling conventions, not near sounds: as cheap as Turkish h for خ, so
+        // two-consonant names (Galal, Agil) pass too.
+        (H, X) | (J, G) | (K, G) => 0.4,
         (Z, S) => 0.5,
         (S, C) => 0.6,
         (J, Z) => 0.6,
