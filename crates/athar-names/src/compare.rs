@@ -706,6 +706,12 @@ pub(crate) fn vowel_penalty_with(sa: Script, a: &Key, sb: Script, b: &Key, patte
             p += 1.0;
         }
     }
+    // Two Arabic spellings that merge a dropped final ح on different sides of a long vowel
+    // (فتحية / فتيحة, صبحي / صبيح) are two words; a Latin spelling cannot show which.
+    use crate::skeleton::flag::H_BEFORE_LONG;
+    if sa == Script::Arabic && sb == Script::Arabic && (a.flags ^ b.flags) & H_BEFORE_LONG != 0 {
+        p += 1.0;
+    }
     p + end_cost(sa, a.end, sb, b.end)
 }
 

@@ -241,6 +241,10 @@ pub mod flag {
     /// A Latin reading under the Turkish/Kurdish profile, whose e is the Turkish vowel of
     /// an Arabic short a (Cafer = جعفر), not the Levantine short i of فاعل.
     pub const TURKIC: u8 = 1;
+    /// An Arabic reading whose dropped final ح / ه had a long vowel after it (فتحية, صبحي),
+    /// not before it (فتيحة, صبيح): the skeletons and merged gaps are the same, the words
+    /// are not.
+    pub const H_BEFORE_LONG: u8 = 2;
 }
 
 /// Builder gap bit above the [`gap`] byte: a Latin i/y glide before another vowel (Bahia,
@@ -470,6 +474,9 @@ impl KeyBuilder {
         if self.classes.len() > 1 && self.classes.last() == Some(&class::H) {
             self.classes.pop();
             let last = self.gaps.pop().unwrap_or(0);
+            if !self.latin && last & u16::from(gap::R_A | gap::R_I | gap::R_U) != 0 {
+                self.flags |= flag::H_BEFORE_LONG;
+            }
             self.gap_bits(last);
             if self.latin && last == 0 {
                 // The vowel before a silent final h (Salih, Fatimah) is not word-final.
