@@ -433,6 +433,9 @@ fn end_cost(sa: Script, ea: u8, sb: Script, eb: u8) -> f32 {
                 // -i against -iah / -ieh: ي against يّة, the feminine (Hadi / Hadieh).
                 | (I, AH)
                 | (AH, I)
+                // A Latin -ih (read as ANY) against a bare -a: the feminine (Rabih / Rabia).
+                | (ANY, A)
+                | (A, ANY)
         ),
     };
     if hit { 1.0 } else { 0.0 }

@@ -777,6 +777,9 @@ pub fn latin_builder(s: &str, profile: Profile) -> KeyBuilder {
     k.end = match b {
         [.., v, b'h'] if matches!(v, b'a' | b'e') && n > 2 => end::AH,
         [.., v, b'h'] if matches!(v, b'o' | b'u') && n > 2 => end::U,
+        // A final -ih is i + ح (Samih = Sameh), ī + ح (Sabih) or ī + ʿayn written h (Wadih,
+        // Rabih = Wadie, Rabie): it fits any Latin ending but a bare -a.
+        [.., b'i', b'h'] if n > 3 => end::ANY,
         [.., b'a'] => end::A,
         [.., b'i' | b'e', b'e'] | [.., b'e', b'y'] => end::I,
         [.., b'e'] => end::E,
