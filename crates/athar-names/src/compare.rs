@@ -178,17 +178,11 @@ const fn cost_table(arabic: bool) -> CostTable {
     t
 }
 
-/// Indel costs; between two Arabic-script spellings a ح / ه is a written letter, not the
-/// silent or dropped h of a Latin spelling (ممدوح ≠ محمود).
-const fn indel_table(arabic: bool) -> [f32; CLASS_CODES] {
+const fn indel_table() -> [f32; CLASS_CODES] {
     let mut t = [0f32; CLASS_CODES];
     let mut c = 0;
     while c < CLASS_CODES {
-        t[c] = if arabic && c == class::H as usize {
-            1.0
-        } else {
-            indel_cost(c as u8)
-        };
+        t[c] = indel_cost(c as u8);
         c += 1;
     }
     t
@@ -198,15 +192,13 @@ const fn indel_table(arabic: bool) -> [f32; CLASS_CODES] {
 /// per cell instead of a chain of compares.
 static SUB_LATIN: CostTable = cost_table(false);
 static SUB_ARABIC: CostTable = cost_table(true);
-static INDEL: [f32; CLASS_CODES] = indel_table(false);
-static INDEL_ARABIC: [f32; CLASS_CODES] = indel_table(true);
+static INDEL: [f32; CLASS_CODES] = indel_table();
 
 /// [`class_distance`], with the costs of two Arabic-script spellings when `ARABIC` (see
 /// [`sub_cost_arabic`]).
 fn class_distance_in<const ARABIC: bool>(a: crate::Skeleton, b: crate::Skeleton) -> f32 {
     let sub = if ARABIC { &SUB_ARABIC } else { &SUB_LATIN };
-    let indel_table = if ARABIC { &INDEL_ARABIC } else { &INDEL };
-    let indel = |c: u8| indel_table[usize::from(c) & (CLASS_CODES - 1)];
+    let indel = |c: u8| INDEL[usize::from(c) & (CLASS_CODES - 1)];
     let (ca, na) = a.classes();
     let (cb, nb) = b.classes();
     // Two rows used in turn (row r in `rows[r % 2]`): neither copied nor swapped per row.

@@ -462,9 +462,7 @@ impl KeyBuilder {
             } else if k == 0 {
                 self.class_joining(*c);
             } else {
-                // Inside the appended word its own builder has decided what collapses.
-                self.classes.push(*c);
-                self.gaps.push(0);
+                self.class(*c);
             }
             self.gap_bits(*g);
         }
@@ -538,14 +536,6 @@ pub fn arabic_builder(token: &str) -> KeyBuilder {
     };
     for (i, c) in token.chars().enumerate() {
         let initial = i == 0;
-        // No Arabic word begins with a geminate, so a first letter written twice is two
-        // consonants with an unwritten short vowel between (ممدوح Mamdūḥ, ممتاز Mumtāz), not
-        // a shadda: they stay two classes, as in the Latin spelling.
-        if i == 1 && c == chars[0] && is_arabic_consonant(c) && b.classes.len() == 1 {
-            b.classes.push(b.classes[0]);
-            b.gaps.push(0);
-            continue;
-        }
         match c {
             'ا' | 'ٱ' | 'أ' | 'إ' if initial => b.vowel(gap::WILD | gap::CARRIER),
             'أ' | 'إ' => b.vowel(gap::WILD),
