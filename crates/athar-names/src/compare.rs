@@ -102,7 +102,7 @@ impl UnitMatch {
 }
 
 /// Substitution cost between two classes (research note §4.3, plus S↔Z for French s = z).
-fn sub_cost(a: u8, b: u8) -> f32 {
+const fn sub_cost(a: u8, b: u8) -> f32 {
     use class::*;
     if a == b {
         return 0.0;
@@ -110,10 +110,10 @@ fn sub_cost(a: u8, b: u8) -> f32 {
     let (x, y) = if a < b { (a, b) } else { (b, a) };
     match (x, y) {
         (T, S) | (D, Z) | (T, D) | (T, Z) => 0.3,
-        // Egyptian g for ج (Gamal, Ragab) is a spelling convention, not a near sound: as
-        // cheap as Turkish h for خ, so two-consonant names (Galal) pass too.
-        (H, X) | (J, G) => 0.4,
-        (K, G) => 0.5,
+        // Egyptian g for ج (Gamal, Ragab) and Bedouin / Iraqi / Gulf g for ق (Agil, Gasim)
+        // are spelling conventions, not near sounds: as cheap as Turkish h for خ, so
+        // two-consonant names (Galal, Agil) pass too.
+        (H, X) | (J, G) | (K, G) => 0.4,
         (Z, S) => 0.5,
         (S, C) => 0.6,
         (J, Z) => 0.6,
@@ -124,7 +124,7 @@ fn sub_cost(a: u8, b: u8) -> f32 {
 }
 
 /// Insertion/deletion cost of a class.
-fn indel_cost(c: u8) -> f32 {
+const fn indel_cost(c: u8) -> f32 {
     use class::*;
     match c {
         K => 0.6,
@@ -133,26 +133,98 @@ fn indel_cost(c: u8) -> f32 {
     }
 }
 
+/// Substitution cost between two classes of two Arabic-script spellings. The cheap pairs
+/// that only a Latin spelling makes alike — French s for z, Egyptian or Bedouin g for ج and
+/// ق, zh for ج, q for خ, f for ب — are two different letters in Arabic script (منتظر ≠
+/// منتصر); the confusions of Arabic writers themselves (ض/ظ, ذ/ز, ث/ت/س, ح/خ, س/ش) keep
+/// their cost.
+const fn sub_cost_arabic(a: u8, b: u8) -> f32 {
+    use class::*;
+    let (x, y) = if a < b { (a, b) } else { (b, a) };
+    match (x, y) {
+        (Z, S) | (J, G) | (K, G) | (J, Z) | (K, X) | (B, F) => 1.0,
+        _ => sub_cost(a, b),
+    }
+}
+
 /// Class-aware weighted Levenshtein distance between two skeletons.
 pub fn class_distance(a: crate::Skeleton, b: crate::Skeleton) -> f32 {
+    class_distance_in::<false>(a, b)
+}
+
+/// Number of class codes (a class is 5 bits in a [`crate::Skeleton`]).
+const CLASS_CODES: usize = 32;
+
+/// A substitution cost table indexed by two class codes.
+type CostTable = [[f32; CLASS_CODES]; CLASS_CODES];
+
+const fn cost_table(arabic: bool) -> CostTable {
+    let mut t = [[0f32; CLASS_CODES]; CLASS_CODES];
+    let mut a = 0;
+    while a < CLASS_CODES {
+        let mut b = 0;
+        while b < CLASS_CODES {
+            // Class codes are below 32, so the casts are exact.
+            let (x, y) = (a as u8, b as u8);
+            t[a][b] = if arabic {
+                sub_cost_arabic(x, y)
+            } else {
+                sub_cost(x, y)
+            };
+            b += 1;
+        }
+        a += 1;
+    }
+    t
+}
+
+const fn indel_table() -> [f32; CLASS_CODES] {
+    let mut t = [0f32; CLASS_CODES];
+    let mut c = 0;
+    while c < CLASS_CODES {
+        t[c] = indel_cost(c as u8);
+        c += 1;
+    }
+    t
+}
+
+/// [`sub_cost`] and [`sub_cost_arabic`] as tables: the distance's inner loop does one load
+/// per cell instead of a chain of compares.
+static SUB_LATIN: CostTable = cost_table(false);
+static SUB_ARABIC: CostTable = cost_table(true);
+static INDEL: [f32; CLASS_CODES] = indel_table();
+
+/// [`class_distance`], with the costs of two Arabic-script spellings when `ARABIC` (see
+/// [`sub_cost_arabic`]).
+fn class_distance_in<const ARABIC: bool>(a: crate::Skeleton, b: crate::Skeleton) -> f32 {
+    let sub = if ARABIC { &SUB_ARABIC } else { &SUB_LATIN };
+    let indel = |c: u8| INDEL[usize::from(c) & (CLASS_CODES - 1)];
     let (ca, na) = a.classes();
     let (cb, nb) = b.classes();
-    let mut prev = [0f32; MAX_CLASSES + 1];
-    let mut cur = [0f32; MAX_CLASSES + 1];
+    // Two rows used in turn (row r in `rows[r % 2]`): neither copied nor swapped per row.
+    let mut rows = [[0f32; MAX_CLASSES + 1]; 2];
     for j in 0..nb {
-        prev[j + 1] = prev[j] + indel_cost(cb[j]);
+        rows[0][j + 1] = rows[0][j] + indel(cb[j]);
     }
-    for &x in &ca[..na] {
-        cur[0] = prev[0] + indel_cost(x);
+    for (r, &x) in ca[..na].iter().enumerate() {
+        let (lo, hi) = rows.split_at_mut(1);
+        let (prev, cur) = if r % 2 == 0 {
+            (&lo[0], &mut hi[0])
+        } else {
+            (&hi[0], &mut lo[0])
+        };
+        let row = &sub[usize::from(x) & (CLASS_CODES - 1)];
+        let del = indel(x);
+        cur[0] = prev[0] + del;
         for j in 0..nb {
-            let sub = prev[j] + sub_cost(x, cb[j]);
-            let del = prev[j + 1] + indel_cost(x);
-            let ins = cur[j] + indel_cost(cb[j]);
-            cur[j + 1] = sub.min(del).min(ins);
+            let c = cb[j];
+            let s = prev[j] + row[usize::from(c) & (CLASS_CODES - 1)];
+            let d = prev[j + 1] + del;
+            let i = cur[j] + indel(c);
+            cur[j + 1] = s.min(d).min(i);
         }
-        prev[..=nb].copy_from_slice(&cur[..=nb]);
     }
-    prev[nb]
+    rows[na % 2][nb]
 }
 
 const LONGS: u8 = gap::R_A | gap::R_I | gap::R_U;
@@ -239,6 +311,30 @@ fn latin_short_in_closed_syllable(a: &Key, b: &Key, i: usize, n: usize) -> bool 
         && !b.vowels.geminated(i)
 }
 
+/// Two Latin spellings that differ only in an i or u of a first open syllable, the rest of
+/// the word spelled alike (Nihad / Nuhad, Hisham / Husham): Arabic writes no short vowel,
+/// and the vocalization of such names varies (نهاد Nihād or Nuhād). An a stays evidence,
+/// it also writes the ā of فاعل (Zahir ≠ Zuhir). The next gap must be spelled the same and
+/// stand inside the word, so Lina ≠ Luna keeps its final long vowel.
+fn latin_first_open_short(a: &Key, b: &Key, i: usize, n: usize) -> bool {
+    let (ga, gb) = (a.vowels.gap(i), b.vowels.gap(i));
+    let next = a.vowels.gap(2);
+    let iu = |g: u8| latin_i(g) || latin_u(g);
+    i == 1
+        && n >= 4
+        && a.vowels.gap(0) == 0
+        && b.vowels.gap(0) == 0
+        && iu(ga)
+        && iu(gb)
+        && (ga | gb) & gap::LONG == 0
+        && !a.vowels.geminated(1)
+        && !b.vowels.geminated(1)
+        && next & QS != 0
+        && next == b.vowels.gap(2)
+        && !a.yod(2)
+        && !b.yod(2)
+}
+
 /// Levantine and Maghreb imala: a long ā after the first syllable is often written e
 /// (Kamāl / Kamel, Ṭalāl / Talel, ʿArafāt / Arafet; research note §3.2). In the first
 /// syllable aa against e stays a doubt (Raad / Raed), and so does a three-radical CaCeC,
@@ -253,6 +349,43 @@ fn latin_glides_differ(ga: u8, gb: u8) -> bool {
     let i_only = |g: u8| g & gap::LONG != 0 && g & gap::Q_I != 0 && g & gap::Q_U == 0;
     let u_only = |g: u8| g & gap::LONG != 0 && g & gap::Q_U != 0 && g & gap::Q_I == 0;
     (i_only(ga) && u_only(gb)) || (u_only(ga) && i_only(gb))
+}
+
+/// Cost of an i glide before a vowel (Bahia, Lamya; see [`Key::yod`]) in gap `i` of one
+/// reading where the other has no ي: an Arabic gap without ي, ʿayn or hamza alone excepted
+/// (a short i may stand before them), or a Latin gap with no i, y or e (بهية Bahia ≠ بهاء
+/// Baha, لمياء Lamia ≠ لمى Lama, ربيعة Rabia ≠ ربى Ruba).
+fn yod_cost(sa: Script, a: &Key, sb: Script, b: &Key, i: usize) -> f32 {
+    let lacks = |s: Script, k: &Key| {
+        let g = k.vowels.gap(i);
+        if s == Script::Arabic {
+            g & gap::R_I == 0 && (g & gap::WILD == 0 || g & LONGS != 0)
+        } else {
+            !k.yod(i) && g & gap::R_I == 0
+        }
+    };
+    let hit = (sa != Script::Arabic && a.yod(i) && lacks(sb, b))
+        || (sb != Script::Arabic && b.yod(i) && lacks(sa, a));
+    if hit { 1.0 } else { 0.0 }
+}
+
+/// Cost of a Latin diphthong ai / ay / ei / ey (see [`Key::diphthong`]) in gap `i` of one
+/// reading where the other has no ay: an Arabic gap with neither ي nor ʿayn / hamza (which
+/// may stand between a and i: سعيد Said, وائل Wail), or a Latin gap spelled with a or aa
+/// only (العبيدي Obeidi ≠ العبادي Ebadi). An e or i on the other side may be the same
+/// diphthong (Husein, Khiri) and is no evidence.
+fn diphthong_cost(sa: Script, a: &Key, sb: Script, b: &Key, i: usize) -> f32 {
+    let lacks = |s: Script, k: &Key| {
+        let g = k.vowels.gap(i);
+        if s == Script::Arabic {
+            g & (gap::R_I | gap::WILD) == 0
+        } else {
+            !k.diphthong(i) && g & QS != 0 && g & (gap::Q_I | gap::Q_U) == 0
+        }
+    };
+    let hit = (sa != Script::Arabic && a.diphthong(i) && lacks(sb, b))
+        || (sb != Script::Arabic && b.diphthong(i) && lacks(sa, a));
+    if hit { 1.0 } else { 0.0 }
 }
 
 /// A Latin word-final i/y (not e): the nisba or long ī (Husseini, Fadi), never an unwritten
@@ -300,6 +433,9 @@ fn end_cost(sa: Script, ea: u8, sb: Script, eb: u8) -> f32 {
                 // -i against -iah / -ieh: ي against يّة, the feminine (Hadi / Hadieh).
                 | (I, AH)
                 | (AH, I)
+                // A Latin -ih (read as ANY) against a bare -a: the feminine (Rabih / Rabia).
+                | (ANY, A)
+                | (A, ANY)
         ),
     };
     if hit { 1.0 } else { 0.0 }
@@ -317,6 +453,8 @@ struct Slots {
     c3: u8,
     /// The second radical was written doubled (Latin).
     gem2: bool,
+    /// A Turkish/Kurdish reading (see [`crate::skeleton::flag::TURKIC`]).
+    turkic: bool,
 }
 
 /// The slots of a single-word reading: three consonant classes after no vowel (Majed,
@@ -350,6 +488,7 @@ fn slots(script: Script, k: &Key) -> Option<Slots> {
             c2: c[1],
             c3: class::H,
             gem2: k.vowels.geminated(1),
+            turkic: k.turkic(),
         });
     }
     let first = match n {
@@ -363,6 +502,7 @@ fn slots(script: Script, k: &Key) -> Option<Slots> {
         c2: c[first],
         c3: c[first + 1],
         gem2: k.vowels.geminated(first),
+        turkic: k.turkic(),
     })
 }
 
@@ -394,9 +534,11 @@ fn latin_u(g: u8) -> bool {
 }
 
 /// Latin CaCeC with a single middle consonant (Majed, Samer, Amer): how Levantine spelling
-/// writes فاعل.
+/// writes فاعل. Not in a Turkish reading, where e is also the vowel of an Arabic short a
+/// (Cafer = جعفر, Zafer = ظافر), nor with two equal last radicals: a geminate root's فاعل
+/// contracts (شادّ), so Talel, Jalel are the imala of فعال (طلال, جلال).
 fn latin_faail(s: &Slots) -> bool {
-    latin_a(s.v1) && latin_e(s.v2) && !s.gem2
+    latin_a(s.v1) && latin_e(s.v2) && !s.gem2 && !s.turkic && s.c2 != s.c3
 }
 
 /// A final cluster that Levantine speech (and so Latin spelling) breaks with an e: a guttural
@@ -427,8 +569,10 @@ fn pattern_arabic_latin(ar: &Slots, la: &Slots) -> f32 {
     match a2 {
         0 => {
             // فَعَل / فَعْل: a, nothing, or an epenthetic e; not i (شرف ≠ Sharif), and CaCeC
-            // reads as فاعل unless the cluster invites an epenthetic e (مجد ≠ Majed).
-            if latin_i(la.v2) && !latin_e(la.v1) {
+            // reads as فاعل unless the cluster invites an epenthetic e (مجد ≠ Majed). A
+            // doubled middle radical (Muallim, Mudarris) is a shadda: the word is مُفَعِّل or
+            // فَعَّل, not فَعْل, and its vowel after the shadda may be i.
+            if latin_i(la.v2) && !latin_e(la.v1) && !la.gem2 {
                 1.0
             } else if (latin_u(la.v2) && !latin_u(la.v1)) || (latin_faail(la) && !epenthetic(la)) {
                 0.5
@@ -489,9 +633,21 @@ pub(crate) fn vowel_penalty_with(sa: Script, a: &Key, sb: Script, b: &Key, patte
     let both_latin = sa != Script::Arabic && sb != Script::Arabic;
     // Three-radical words read their vowels by template (see `Slots`): there CaCeC is فاعل
     // and not an imala (Kamel / Kamaal, Sameh / Samaah). Computed only when needed.
-    let template = || slots(sa, a).is_some() || slots(sb, b).is_some();
+    // A geminate root has no such فاعل (see `latin_faail`): Talaal / Talel is an imala.
+    let template = || {
+        let faail = |s: Slots| s.c2 != s.c3;
+        slots(sa, a).is_some_and(faail) || slots(sb, b).is_some_and(faail)
+    };
+    let any_yod = (a.yod | b.yod) != 0;
+    let any_diph = (a.diph | b.diph) != 0;
     for i in 0..n {
         let (ga, gb) = (a.vowels.gap(i), b.vowels.gap(i));
+        if any_yod {
+            p += yod_cost(sa, a, sb, b, i);
+        }
+        if any_diph {
+            p += diphthong_cost(sa, a, sb, b, i);
+        }
         // Levantine drops the short vowel of a first open syllable before a long one
         // (Droubi / Durubi, Sleiman / Suleiman, Knan / Kinan).
         if both_latin
@@ -503,7 +659,9 @@ pub(crate) fn vowel_penalty_with(sa: Script, a: &Key, sb: Script, b: &Key, patte
         {
             continue;
         }
-        if both_latin && latin_short_in_closed_syllable(a, b, i, n) {
+        if both_latin
+            && (latin_short_in_closed_syllable(a, b, i, n) || latin_first_open_short(a, b, i, n))
+        {
             continue;
         }
         if both_latin && i >= 2 && latin_imala(ga, gb) && !template() {
@@ -543,6 +701,19 @@ pub(crate) fn vowel_penalty_with(sa: Script, a: &Key, sb: Script, b: &Key, patte
         if (a.end == AH && bare(b)) || (b.end == AH && bare(a)) {
             p += 1.0;
         }
+        // A final glide + e is the Turkish feminine -iye (يّة), not the -i of ي (Fevzi /
+        // Fevziye, as Hadi / Hadieh).
+        use crate::skeleton::end::{E, I};
+        let iye = |k: &Key| k.end == E && k.yod(n - 1);
+        if (a.end == I && iye(b)) || (b.end == I && iye(a)) {
+            p += 1.0;
+        }
+    }
+    // Two Arabic spellings that merge a dropped final ح on different sides of a long vowel
+    // (فتحية / فتيحة, صبحي / صبيح) are two words; a Latin spelling cannot show which.
+    use crate::skeleton::flag::H_BEFORE_LONG;
+    if sa == Script::Arabic && sb == Script::Arabic && (a.flags ^ b.flags) & H_BEFORE_LONG != 0 {
+        p += 1.0;
     }
     p + end_cost(sa, a.end, sb, b.end)
 }
@@ -618,6 +789,7 @@ fn compare_simple(a: &Unit, b: &Unit) -> UnitMatch {
     let mut best_d = f32::INFINITY;
     let mut best_d_pen = 0.0f32;
     let mut min_len = usize::MAX;
+    let arabic_both = a.script == Script::Arabic && b.script == Script::Arabic;
     for ka in &a.keys {
         for kb in &b.keys {
             if ka.skeleton == kb.skeleton {
@@ -637,7 +809,11 @@ fn compare_simple(a: &Unit, b: &Unit) -> UnitMatch {
                 if la.abs_diff(lb) > 2 {
                     continue;
                 }
-                let d = class_distance(ka.skeleton, kb.skeleton);
+                let d = if arabic_both {
+                    class_distance_in::<true>(ka.skeleton, kb.skeleton)
+                } else {
+                    class_distance_in::<false>(ka.skeleton, kb.skeleton)
+                };
                 let pen = if la == lb {
                     vowel_penalty(a.script, ka, b.script, kb)
                 } else {

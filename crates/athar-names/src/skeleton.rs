@@ -162,10 +162,11 @@ impl VowelSig {
         i < 16 && (self.0 >> (GEM_SHIFT + i)) & 1 == 1
     }
 
-    fn from_gaps(gaps: &[u8]) -> VowelSig {
+    /// Packs the low (gap) byte of each builder gap.
+    fn from_gaps(gaps: &[u16]) -> VowelSig {
         let mut v = 0u128;
         for (i, &g) in gaps.iter().take(MAX_CLASSES + 1).enumerate() {
-            v |= u128::from(g) << (8 * i);
+            v |= u128::from(g & 0xff) << (8 * i);
         }
         VowelSig(v)
     }
@@ -227,7 +228,32 @@ pub struct Key {
     pub vowels: VowelSig,
     /// How the word ends (see [`end`]).
     pub end: u8,
+    /// Latin gaps with an i glide before another vowel (bit per gap; see [`Key::yod`]).
+    pub yod: u16,
+    /// Latin inner gaps spelled as a diphthong (bit per gap; see [`Key::diphthong`]).
+    pub diph: u16,
+    /// How the reading was made (see [`flag`]).
+    pub flags: u8,
 }
+
+/// Flags of a [`Key`].
+pub mod flag {
+    /// A Latin reading under the Turkish/Kurdish profile, whose e is the Turkish vowel of
+    /// an Arabic short a (Cafer = جعفر), not the Levantine short i of فاعل.
+    pub const TURKIC: u8 = 1;
+    /// An Arabic reading whose dropped final ح / ه had a long vowel after it (فتحية, صبحي),
+    /// not before it (فتيحة, صبيح): the skeletons and merged gaps are the same, the words
+    /// are not.
+    pub const H_BEFORE_LONG: u8 = 2;
+}
+
+/// Builder gap bit above the [`gap`] byte: a Latin i/y glide before another vowel (Bahia,
+/// Lamya, Fevziye), which Arabic can only write with ي.
+const YOD: u16 = 1 << 8;
+
+/// Builder gap bit: a Latin inner gap spelled ai, ay, ei or ey between two consonants (Obeidi,
+/// Ubaydi, Zeinab), the diphthong ay, which Arabic writes with ي.
+const DIPH: u16 = 1 << 9;
 
 /// Word-ending classes of a reading, compared by the vowel-anchor check: the feminine ة and
 /// the final long vowels separate names that share a skeleton (كنان / كنانة, مهدي / مهدية).
@@ -263,6 +289,25 @@ impl Key {
     pub fn gaps(&self) -> usize {
         self.skeleton.len() + 1
     }
+
+    /// True when Latin gap `i` has an i or y before another vowel (i-a hiatus: Bahia,
+    /// Lamia, Bahiya): Arabic has no vowel hiatus, so the i is a written ي (بهية, لمياء),
+    /// not a short vowel.
+    pub fn yod(&self, i: usize) -> bool {
+        i < 16 && (self.yod >> i) & 1 == 1
+    }
+
+    /// True when Latin gap `i` is an ai / ay / ei / ey between two consonants: the
+    /// diphthong ay (العبيدي Obeidi, زينب Zeinab), not a long ā (العبادي Abadi), which Latin
+    /// writes a, aa or, by imala, e.
+    pub fn diphthong(&self, i: usize) -> bool {
+        i < 16 && (self.diph >> i) & 1 == 1
+    }
+
+    /// True for a reading under the Turkish/Kurdish profile.
+    pub fn turkic(&self) -> bool {
+        self.flags & flag::TURKIC != 0
+    }
 }
 
 impl Serialize for Key {
@@ -279,7 +324,8 @@ impl Serialize for Key {
 #[derive(Debug, Clone, Default)]
 pub struct KeyBuilder {
     classes: Vec<u8>,
-    gaps: Vec<u8>,
+    /// One per gap: the [`gap`] byte, plus [`YOD`] above it.
+    gaps: Vec<u16>,
     /// Latin: mark a merged final gap when a dropped final h had no vowel after it.
     latin: bool,
     /// How the word ends (see [`end`]).
@@ -288,6 +334,8 @@ pub struct KeyBuilder {
     parts: u8,
     /// Latin classes written doubled (bit per class index).
     gem: u16,
+    /// Key flags (see [`flag`]).
+    flags: u8,
 }
 
 impl KeyBuilder {
@@ -300,13 +348,20 @@ impl KeyBuilder {
             end: 0,
             parts: 0,
             gem: 0,
+            flags: 0,
         }
     }
 
     /// A builder holding an existing key (to append more parts to it).
     pub fn from_key(k: &Key) -> KeyBuilder {
         let (c, n) = k.skeleton.classes();
-        let gaps = (0..=n).map(|i| k.vowels.gap(i)).collect();
+        let gaps = (0..=n)
+            .map(|i| {
+                u16::from(k.vowels.gap(i))
+                    | if k.yod(i) { YOD } else { 0 }
+                    | if k.diphthong(i) { DIPH } else { 0 }
+            })
+            .collect();
         KeyBuilder {
             classes: c[..n].to_vec(),
             gaps,
@@ -314,12 +369,29 @@ impl KeyBuilder {
             end: k.end,
             parts: 1 + u8::from(k.end & end::COMPOUND != 0),
             gem: (k.vowels.0 >> GEM_SHIFT) as u16,
+            flags: k.flags,
         }
     }
 
     /// Adds a consonant class; an identical neighbour collapses into one (gemination,
     /// doubled letters), its inner gap flowing into the next one.
+    ///
+    /// Inside a word only a neighbour with no vowel between collapses: two letters of one
+    /// class with a vowel between are two consonants in both scripts (هلال Hilal is `HLL`,
+    /// not the `HL` of هالة Hala). H still collapses across a vowel: the dropped final H
+    /// of a Latin -ah / -eh (Bahiyyah, Fatmeh) must leave the same key as the Arabic ة.
     pub fn class(&mut self, c: u8) {
+        if c != class::H && self.gaps.last().is_some_and(|g| *g != 0) {
+            self.classes.push(c);
+            self.gaps.push(0);
+            return;
+        }
+        self.class_joining(c);
+    }
+
+    /// [`KeyBuilder::class`] that also collapses across a vowel: the class at a word
+    /// boundary of a compound (سعد الدين, Saadeddine).
+    fn class_joining(&mut self, c: u8) {
         if self.classes.last() == Some(&c) {
             if self.latin && c != class::S && self.gaps.last() == Some(&0) {
                 self.gem |= 1 << (self.classes.len() - 1).min(15);
@@ -337,9 +409,18 @@ impl KeyBuilder {
 
     /// Adds vowel bits to the current gap.
     pub fn vowel(&mut self, bits: u8) {
+        self.gap_bits(u16::from(bits));
+    }
+
+    fn gap_bits(&mut self, bits: u16) {
         if let Some(g) = self.gaps.last_mut() {
             *g |= bits;
         }
+    }
+
+    /// Sets key flags (see [`flag`]).
+    pub fn set_flags(&mut self, flags: u8) {
+        self.flags |= flags;
     }
 
     /// Appends another builder (the next part of a compound unit).
@@ -361,6 +442,7 @@ impl KeyBuilder {
 
     fn append_inner(&mut self, other: &KeyBuilder, apart: bool) {
         self.latin |= other.latin;
+        self.flags |= other.flags;
         self.end = other.end;
         // Gemination is a word-level signal: a single word keeps it, a compound keeps none.
         self.gem = if self.parts == 0 && self.classes.is_empty() {
@@ -372,15 +454,17 @@ impl KeyBuilder {
         let Some((first, rest)) = other.gaps.split_first() else {
             return;
         };
-        self.vowel(*first);
+        self.gap_bits(*first);
         for (k, (c, g)) in other.classes.iter().zip(rest).enumerate() {
             if apart && k == 0 {
                 self.classes.push(*c);
                 self.gaps.push(0);
+            } else if k == 0 {
+                self.class_joining(*c);
             } else {
                 self.class(*c);
             }
-            self.vowel(*g);
+            self.gap_bits(*g);
         }
     }
 
@@ -390,7 +474,10 @@ impl KeyBuilder {
         if self.classes.len() > 1 && self.classes.last() == Some(&class::H) {
             self.classes.pop();
             let last = self.gaps.pop().unwrap_or(0);
-            self.vowel(last);
+            if !self.latin && last & u16::from(gap::R_A | gap::R_I | gap::R_U) != 0 {
+                self.flags |= flag::H_BEFORE_LONG;
+            }
+            self.gap_bits(last);
             if self.latin && last == 0 {
                 // The vowel before a silent final h (Salih, Fatimah) is not word-final.
                 self.vowel(gap::WILD);
@@ -402,9 +489,21 @@ impl KeyBuilder {
     pub fn finish(&self) -> Key {
         let mut b = self.clone();
         b.drop_final_h();
+        let bits = |flag: u16| {
+            b.gaps
+                .iter()
+                .take(16)
+                .enumerate()
+                .filter(|(_, g)| **g & flag != 0)
+                .fold(0u16, |m, (i, _)| m | 1 << i)
+        };
+        let (yod, diph) = (bits(YOD), bits(DIPH));
         Key {
             skeleton: Skeleton::from_classes(&b.classes),
             vowels: VowelSig(VowelSig::from_gaps(&b.gaps).0 | (u128::from(b.gem) << GEM_SHIFT)),
+            yod,
+            diph,
+            flags: b.flags,
             end: if b.parts > 1 {
                 b.end | end::COMPOUND
             } else {
@@ -471,7 +570,7 @@ pub fn arabic_builder(token: &str) -> KeyBuilder {
     if n == 2 && b.end == end::ANY {
         // طه is Ṭāhā: a two-letter name hides its long vowels, any spelling of them fits.
         for g in b.gaps.iter_mut().skip(1) {
-            *g |= gap::WILD;
+            *g |= u16::from(gap::WILD);
         }
     }
     b
@@ -572,6 +671,44 @@ fn is_latin_vowel(c: char) -> bool {
     )
 }
 
+/// Turkish and Kurdish break the final cluster of an Arabic CvCC word with a short vowel:
+/// خضر is Hıdır or Xidir, صبر Sabır, شكر Şükür. Returns the word without that vowel
+/// (`hıdr`) for a second Turkic reading, when the word is one or two consonants, a short
+/// vowel, one consonant, the epenthetic vowel, a different final consonant. Turkish shows
+/// the epenthetic vowel by harmony: ı after ı, u after o/u, ü after ö/ü — not ı after a,
+/// which is also the i of فاعل (Fazıl = فاضل, Kazım), nor i, also the shortened ī (Kerim,
+/// Mecit). Kurdish (x, ê, î, û, q, w) copies a short i or u.
+pub fn turkic_epenthesis(raw: &str) -> Option<String> {
+    let w: Vec<char> = raw.chars().flat_map(char::to_lowercase).collect();
+    let n = w.len();
+    if !(5..=6).contains(&n) {
+        return None;
+    }
+    let (v1, c2, v2, c3) = (w[n - 4], w[n - 3], w[n - 2], w[n - 1]);
+    let onset = &w[..n - 4];
+    if is_latin_vowel(c2)
+        || is_latin_vowel(c3)
+        || c2 == c3
+        || onset.iter().any(|c| is_latin_vowel(*c))
+    {
+        return None;
+    }
+    let harmonic = match v1 {
+        'ı' => Some('ı'),
+        'o' | 'u' => Some('u'),
+        'ö' | 'ü' => Some('ü'),
+        _ => None,
+    };
+    let kurdish = w
+        .iter()
+        .any(|c| matches!(c, 'x' | 'ê' | 'î' | 'û' | 'q' | 'w'));
+    let kurdish_copy = kurdish && v1 == v2 && matches!(v2, 'i' | 'u');
+    if harmonic != Some(v2) && !kurdish_copy {
+        return None;
+    }
+    Some(onset.iter().chain([&v1, &c2, &c3]).collect())
+}
+
 /// True when a token deserves the Turkic reading too.
 pub fn wants_turkic(raw: &str) -> bool {
     let b: Vec<char> = raw.chars().collect();
@@ -623,6 +760,13 @@ fn latin_gap_bits(g: &[u8]) -> u8 {
     bits
 }
 
+/// A Latin vowel run with an i or y before a, o or u, or a y before e (Bahia, Lamya,
+/// Fawziya, Fevziye): a glide between two vowels, which Arabic writes with ي.
+fn latin_hiatus_i(g: &[u8]) -> bool {
+    g.windows(2)
+        .any(|w| matches!(w, [b'i' | b'y', b'a' | b'o' | b'u'] | [b'y', b'e']))
+}
+
 /// Key builder for the ASCII letters of a Latin token under a profile.
 pub fn latin_builder(s: &str, profile: Profile) -> KeyBuilder {
     use class::*;
@@ -633,6 +777,9 @@ pub fn latin_builder(s: &str, profile: Profile) -> KeyBuilder {
     k.end = match b {
         [.., v, b'h'] if matches!(v, b'a' | b'e') && n > 2 => end::AH,
         [.., v, b'h'] if matches!(v, b'o' | b'u') && n > 2 => end::U,
+        // A final -ih is i + ح (Samih = Sameh), ī + ح (Sabih) or ī + ʿayn written h (Wadih,
+        // Rabih = Wadie, Rabie): it fits any Latin ending but a bare -a.
+        [.., b'i', b'h'] if n > 3 => end::ANY,
         [.., b'a'] => end::A,
         [.., b'i' | b'e', b'e'] | [.., b'e', b'y'] => end::I,
         [.., b'e'] => end::E,
@@ -644,7 +791,15 @@ pub fn latin_builder(s: &str, profile: Profile) -> KeyBuilder {
     let mut i = 0;
     let flush = |k: &mut KeyBuilder, gs: &mut Option<usize>, end: usize| {
         if let Some(st) = gs.take() {
-            k.vowel(latin_gap_bits(&b[st..end]));
+            let g = &b[st..end];
+            k.vowel(latin_gap_bits(g));
+            // A final -ieh (Bahieh, Fathieh) is the i glide before the -eh of ة.
+            if latin_hiatus_i(g) || (g.ends_with(b"ie") && &b[end..] == b"h") {
+                k.gap_bits(YOD);
+            }
+            if st > 0 && end < b.len() && matches!(g, [b'a' | b'e', b'i' | b'y']) {
+                k.gap_bits(DIPH);
+            }
         }
     };
     while i < n {

@@ -10,7 +10,8 @@ use crate::lexicon::{
     LATIN_TITLES, LEXICON,
 };
 use crate::skeleton::{
-    Key, KeyBuilder, Profile, arabic_builder, latin_builder, latin_profile_text, wants_turkic,
+    Key, KeyBuilder, Profile, arabic_builder, flag, latin_builder, latin_profile_text,
+    turkic_epenthesis, wants_turkic,
 };
 
 /// What a unit is made of.
@@ -118,6 +119,8 @@ const GLUED_DIN: &[&str] = &[
     "aldine", "aldin", "eldine", "eldin", "ildin", "edine", "edin", "ddine", "ddin", "ettine",
     "ettin", "attin", "ittin", "uttin",
 ];
+/// Forms of الله glued to the preceding word (all in [`ALLAH_FORMS`]).
+const GLUED_ALLAH: &[&str] = &["allah", "ullah", "ellah", "illah", "alla", "ulla"];
 const ALLAH_FORMS: &[&str] = &[
     "allah", "alla", "ullah", "ulla", "ellah", "illah", "allaah", "ullaah", "ellaah",
 ];
@@ -131,6 +134,12 @@ fn abd_stem(s: &str) -> &str {
     } else {
         s
     }
+}
+
+/// At least two different consonant letters.
+fn two_consonants(s: &str) -> bool {
+    let mut cons = s.bytes().filter(|c| !is_vowel(*c));
+    cons.next().is_some_and(|first| cons.any(|c| c != first))
 }
 
 fn is_vowel(c: u8) -> bool {
@@ -220,6 +229,23 @@ fn split_glued_inner(t: &Token, out: &mut Vec<Token>) {
                     && prefix.bytes().any(|c| !is_vowel(c))
                 {
                     split_glued(&tok(prefix, Script::Latin), out);
+                    out.push(tok(suf, Script::Latin));
+                    return;
+                }
+            }
+            // Fadlallah, Nasrullah: X + الله glued, as Fadel Allah is spaced. The stem has
+            // two consonants of its own (not Attallah = عطا الله, whose a is the stem's ā,
+            // nor Almullah, an article before الملا).
+            for suf in GLUED_ALLAH {
+                if let Some(prefix) = text.strip_suffix(suf)
+                    && two_consonants(
+                        prefix
+                            .strip_prefix("al")
+                            .or_else(|| prefix.strip_prefix("el"))
+                            .unwrap_or(prefix),
+                    )
+                {
+                    out.push(tok(prefix, Script::Latin));
                     out.push(tok(suf, Script::Latin));
                     return;
                 }
@@ -558,6 +584,9 @@ fn finish(d: Draft, lexicon: bool) -> Unit {
         if joined {
             push_key(&mut keys, apart.finish());
         }
+        if let Some(b) = ta_after_alef_reading(&d.parts) {
+            push_key(&mut keys, b.finish());
+        }
     } else {
         let turkic = d.parts.iter().any(|(p, _)| wants_turkic(&p.raw));
         let profiles: &[Profile] = if turkic {
@@ -567,17 +596,32 @@ fn finish(d: Draft, lexicon: bool) -> Unit {
         };
         for &prof in profiles {
             let mut b = KeyBuilder::new();
+            if prof == Profile::Turkic {
+                b.set_flags(flag::TURKIC);
+            }
             let mut b_alt = None;
             for (p, glued) in &d.parts {
                 let s = latin_profile_text(&p.raw, prof);
                 b.append(&latin_builder(&s, prof));
                 if *glued && let Some(stem) = latin_glued_article_stem(&s) {
-                    b_alt = Some(latin_builder(stem, prof));
+                    let mut a = latin_builder(stem, prof);
+                    if prof == Profile::Turkic {
+                        a.set_flags(flag::TURKIC);
+                    }
+                    b_alt = Some(a);
                 }
             }
             push_key(&mut keys, b.finish());
             if let Some(a) = b_alt {
                 push_key(&mut keys, a.finish());
+            }
+            if prof == Profile::Turkic
+                && let [(p, _)] = d.parts.as_slice()
+                && let Some(short) = turkic_epenthesis(&p.raw)
+            {
+                let mut e = latin_builder(&latin_profile_text(&short, prof), prof);
+                e.set_flags(flag::TURKIC);
+                push_key(&mut keys, e.finish());
             }
         }
     }
@@ -623,9 +667,36 @@ fn finish(d: Draft, lexicon: bool) -> Unit {
     unit
 }
 
+/// Adds a reading unless an equal one is there; readings that differ only in their flags
+/// are one reading with both flags (a Turkic reading that is also the default one).
+/// A second reading of a unit whose last word ends in ā + ة (نجاة, حياة): after a long ā
+/// the ة is pronounced t, and Latin writes it -at (Najat, Hayat, Turkish Necat), as ALA-LC
+/// and DIN write -āt. The reading spells the ة as ت. After a short vowel ة stays -a / -ah /
+/// -eh (عزة Azza is not Izzat, عزت).
+fn ta_after_alef_reading(parts: &[(Token, bool)]) -> Option<KeyBuilder> {
+    let (last, _) = parts.last()?;
+    let stem = last.text.strip_suffix("اة").or_else(|| {
+        last.text
+            .strip_suffix("اه")
+            .filter(|s| s.chars().count() >= 2)
+    })?;
+    let mut b = KeyBuilder::new();
+    for (p, _) in &parts[..parts.len() - 1] {
+        b.append(&arabic_builder(&p.text));
+    }
+    b.append(&arabic_builder(&format!("{stem}ات")));
+    Some(b)
+}
+
 fn push_key(keys: &mut Vec<Key>, k: Key) {
-    if !keys.contains(&k) {
-        keys.push(k);
+    match keys.iter_mut().find(|x| {
+        Key {
+            flags: k.flags,
+            ..**x
+        } == k
+    }) {
+        Some(x) => x.flags |= k.flags,
+        None => keys.push(k),
     }
 }
 
