@@ -23,6 +23,33 @@ impl PortalStore for PgStore {
         })
     }
 
+    fn name_index_scheme(&self) -> BoxFuture<'_, Result<i64, PortalError>> {
+        Box::pin(async move {
+            sqlx::query_scalar("SELECT key_scheme FROM portal_name_index_state WHERE id = 1")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(backend)
+        })
+    }
+
+    fn reset_name_index(&self, scheme: i64) -> BoxFuture<'_, Result<(), PortalError>> {
+        Box::pin(async move {
+            let mut tx = self.pool.begin().await.map_err(backend)?;
+            sqlx::query("DELETE FROM portal_name_index")
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            sqlx::query(
+                "UPDATE portal_name_index_state SET up_to = 0, key_scheme = $1 WHERE id = 1",
+            )
+            .bind(scheme)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            tx.commit().await.map_err(backend)
+        })
+    }
+
     fn index_names<'a>(
         &'a self,
         rows: &'a [NameIndexRow],

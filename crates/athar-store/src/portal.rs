@@ -297,6 +297,13 @@ pub trait PortalStore: Send + Sync {
     /// The highest record id the name index has read.
     fn name_index_position(&self) -> BoxFuture<'_, Result<i64, PortalError>>;
 
+    /// The fingerprint of the key function that wrote the index's keys (0: none recorded).
+    fn name_index_scheme(&self) -> BoxFuture<'_, Result<i64, PortalError>>;
+
+    /// Empties the name index, moves its position back to 0 and records `scheme`, atomically:
+    /// the keys were computed by another key function, so every record is indexed again.
+    fn reset_name_index(&self, scheme: i64) -> BoxFuture<'_, Result<(), PortalError>>;
+
     /// Adds `rows` to the name index and moves its position to at least `up_to`, atomically.
     /// Rows already indexed are left as they are.
     fn index_names<'a>(
@@ -464,12 +471,23 @@ pub async fn check_portal_store(store: &dyn PortalStore) -> Result<(), String> {
         store.name_index_position().await.map_err(err)? == 0,
         "the name index starts at 0",
     )?;
+    ensure(
+        store.name_index_scheme().await.map_err(err)? == 0,
+        "no key scheme recorded at first",
+    )?;
     store.index_names(&[], 7).await.map_err(err)?;
     store.index_names(&[], 3).await.map_err(err)?;
     ensure(
         store.name_index_position().await.map_err(err)? == 7,
         "the position only grows",
     )?;
+    store.reset_name_index(-42).await.map_err(err)?;
+    ensure(
+        store.name_index_scheme().await.map_err(err)? == -42
+            && store.name_index_position().await.map_err(err)? == 0,
+        "a reset records the scheme and starts the index again",
+    )?;
+    store.index_names(&[], 7).await.map_err(err)?;
     ensure(
         store
             .name_index_rows(0, i64::MAX, 10)

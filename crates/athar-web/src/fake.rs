@@ -30,6 +30,8 @@ pub struct MemoryData {
     pub cases: Vec<(NewCase, CaseView)>,
     /// The name index and its position.
     pub name_index: (Vec<NameIndexRow>, i64),
+    /// The name index's key scheme.
+    pub name_index_scheme: i64,
 }
 
 /// An in-memory portal store.
@@ -112,6 +114,19 @@ impl Registry for MemoryPortal {
 impl PortalStore for MemoryPortal {
     fn name_index_position(&self) -> BoxFuture<'_, Result<i64, PortalError>> {
         Box::pin(async move { Ok(self.lock().name_index.1) })
+    }
+
+    fn name_index_scheme(&self) -> BoxFuture<'_, Result<i64, PortalError>> {
+        Box::pin(async move { Ok(self.lock().name_index_scheme) })
+    }
+
+    fn reset_name_index(&self, scheme: i64) -> BoxFuture<'_, Result<(), PortalError>> {
+        Box::pin(async move {
+            let mut d = self.lock();
+            d.name_index = (Vec::new(), 0);
+            d.name_index_scheme = scheme;
+            Ok(())
+        })
     }
 
     fn index_names<'a>(

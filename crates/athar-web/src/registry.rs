@@ -29,6 +29,7 @@ pub trait Registry: Send + Sync {
 }
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use athar_linkage::Model;
@@ -126,6 +127,50 @@ pub fn name_key(given: &str, family: &str) -> Option<i64> {
     Some(i64::from_ne_bytes(key.to_ne_bytes()))
 }
 
+/// A fingerprint of [`name_key`] over spellings in both scripts: it changes when the names
+/// crate's keys change (a new folding or skeleton rule), and an index whose keys were written
+/// under another fingerprint is rebuilt ([`StoreRegistry::catch_up`]) — else a search would
+/// miss every record whose key moved. Never 0 (the store's "none recorded").
+pub fn key_scheme() -> i64 {
+    const PROBES: [(&str, &str); 24] = [
+        ("محمد", "الحلبي"),
+        ("Mohammed", "al-Halabi"),
+        ("عبد الرحمن", "الشامي"),
+        ("Abdulrahman", "Shami"),
+        ("أحمد", "الخطيب"),
+        ("Ahmad", "Khatib"),
+        ("حسن", "العلي"),
+        ("Hassan", "Ali"),
+        ("حسين", "الأحمد"),
+        ("Hussein", "El Ahmad"),
+        ("عمر", "قباني"),
+        ("Omar", "Kabbani"),
+        ("خضر", "الكردي"),
+        ("Xidir", "Kurdi"),
+        ("نجاة", "العبادي"),
+        ("Najat", "Obeidi"),
+        ("فاطمة", "الزهراء"),
+        ("Fatima", "Zahra"),
+        ("ضياء الدين", "الجزائري"),
+        ("Ziyaeddin", "Djazairi"),
+        ("يوسف", "الحمصي"),
+        ("Youssef", "Homsi"),
+        ("إلياس", "خوري"),
+        ("Elias", "Khoury"),
+    ];
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (given, family) in PROBES {
+        let key = name_key(given, family).unwrap_or(0);
+        h = (h ^ key as u64)
+            .wrapping_mul(0x0100_0000_01b3)
+            .rotate_left(17);
+    }
+    match i64::from_ne_bytes(h.to_ne_bytes()) {
+        0 => 1,
+        k => k,
+    }
+}
+
 /// The index key of what a visitor typed as "name": its first unit is the given name, its last
 /// the family name. A single word has no key (the form asks for both).
 pub fn query_name_key(name: &str) -> Option<i64> {
@@ -201,6 +246,8 @@ pub struct StoreRegistry {
     store: Arc<dyn Store>,
     portal: Arc<dyn PortalStore>,
     index: NameIndex,
+    /// Whether [`StoreRegistry::catch_up`] has compared the stored key scheme with this one.
+    scheme_checked: AtomicBool,
     model: Option<Model>,
     options: MatchOptions,
 }
@@ -225,6 +272,7 @@ impl StoreRegistry {
             store,
             portal,
             index: NameIndex::new(),
+            scheme_checked: AtomicBool::new(false),
             model,
             options: MatchOptions::default(),
         })
@@ -234,6 +282,14 @@ impl StoreRegistry {
     /// the index rows this instance does not hold yet into memory ([`NameIndex`]); returns how
     /// many records it indexed. `athar serve` runs it at start and then every few seconds.
     pub async fn catch_up(&self) -> Result<u64, PortalError> {
+        // Keys written by another key function are useless to this one: index again.
+        if !self.scheme_checked.load(Ordering::Acquire) {
+            let scheme = key_scheme();
+            if self.portal.name_index_scheme().await? != scheme {
+                self.portal.reset_name_index(scheme).await?;
+            }
+            self.scheme_checked.store(true, Ordering::Release);
+        }
         let mut read = 0u64;
         loop {
             let after = self.portal.name_index_position().await?;
@@ -440,6 +496,23 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].person_id, person);
         assert_eq!(found[0].father_name.as_deref(), Some("أحمد"));
+
+        // Keys written under another key scheme are dropped and every record indexed again.
+        store.reset_name_index(7).await.unwrap();
+        let restarted = StoreRegistry::new(store.clone(), store.clone())
+            .await
+            .unwrap();
+        assert_eq!(restarted.catch_up().await.unwrap(), 2);
+        assert_eq!(store.name_index_scheme().await.unwrap(), key_scheme());
+        assert_eq!(
+            restarted.public_candidates(&query, 50).await.unwrap().len(),
+            1
+        );
+        assert_eq!(
+            restarted.catch_up().await.unwrap(),
+            0,
+            "nothing to do after"
+        );
 
         let near_miss = PublicQuery {
             birth_year: Some(1990),

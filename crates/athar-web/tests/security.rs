@@ -154,6 +154,12 @@ async fn storage_failures_show_a_generic_page() {
         fn name_index_position(&self) -> BoxFuture<'_, Result<i64, PortalError>> {
             fail()
         }
+        fn name_index_scheme(&self) -> BoxFuture<'_, Result<i64, PortalError>> {
+            fail()
+        }
+        fn reset_name_index(&self, _: i64) -> BoxFuture<'_, Result<(), PortalError>> {
+            fail()
+        }
         fn index_names<'a>(
             &'a self,
             _: &'a [NameIndexRow],

@@ -94,6 +94,14 @@ impl PortalStore for GroupCommitLog {
         self.inner.name_index_position()
     }
 
+    fn name_index_scheme(&self) -> BoxFuture<'_, Result<i64, PortalError>> {
+        self.inner.name_index_scheme()
+    }
+
+    fn reset_name_index(&self, scheme: i64) -> BoxFuture<'_, Result<(), PortalError>> {
+        self.inner.reset_name_index(scheme)
+    }
+
     fn index_names<'a>(
         &'a self,
         rows: &'a [NameIndexRow],
