@@ -34,7 +34,7 @@ impl PortalStore for SqliteStore {
 
     fn reset_name_index(&self, scheme: i64) -> BoxFuture<'_, Result<(), PortalError>> {
         Box::pin(async move {
-            let mut tx = self.writer.begin().await.map_err(backend)?;
+            let mut tx = self.begin_write().await.map_err(backend)?;
             sqlx::query("DELETE FROM portal_name_index")
                 .execute(&mut *tx)
                 .await
@@ -56,11 +56,7 @@ impl PortalStore for SqliteStore {
         up_to: i64,
     ) -> BoxFuture<'a, Result<(), PortalError>> {
         Box::pin(async move {
-            let mut tx = self
-                .writer
-                .begin_with("BEGIN IMMEDIATE")
-                .await
-                .map_err(backend)?;
+            let mut tx = self.begin_write().await.map_err(backend)?;
             // One statement for all rows (a JSON array unpacked by `json_each`): the first
             // start on a large store indexes every record.
             let json: Vec<serde_json::Value> = rows
@@ -169,11 +165,7 @@ impl PortalStore for SqliteStore {
             if let Some(reference) = known {
                 return Ok(reference);
             }
-            let mut tx = self
-                .writer
-                .begin_with("BEGIN IMMEDIATE")
-                .await
-                .map_err(backend)?;
+            let mut tx = self.begin_write().await.map_err(backend)?;
             sqlx::query(
                 "INSERT INTO portal_references (person_id, reference) VALUES (?1, ?2)
                  ON CONFLICT (person_id) DO NOTHING",
@@ -243,11 +235,7 @@ impl PortalStore for SqliteStore {
 
     fn open_case<'a>(&'a self, case: &'a NewCase) -> BoxFuture<'a, Result<i64, PortalError>> {
         Box::pin(async move {
-            let mut tx = self
-                .writer
-                .begin_with("BEGIN IMMEDIATE")
-                .await
-                .map_err(backend)?;
+            let mut tx = self.begin_write().await.map_err(backend)?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO portal_cases (kind, record_id, code_hash, reporter_contact, opened_unix)
                  VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",

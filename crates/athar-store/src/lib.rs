@@ -113,8 +113,8 @@ pub trait Store: Send + Sync {
 
     /// The link forms of the records sharing at least one blocking key with `keys` (the rule of
     /// [`Store::candidate_ids`]), in id order: one record's candidates, as `ingest_one` needs
-    /// them. The default asks [`Store::candidate_ids`] then [`Store::link_forms`]; PostgreSQL
-    /// does both in one round trip.
+    /// them. The default asks [`Store::candidate_ids`] then [`Store::link_forms`]; both
+    /// backends do both in one round trip (SQLite through its writer connection).
     async fn candidate_forms(&self, keys: &[i64], max_per_key: usize) -> Result<Vec<LinkForm>> {
         let ids = self.candidate_ids(keys, max_per_key).await?;
         self.link_forms(&ids).await
