@@ -51,10 +51,20 @@ pub enum Rule {
     GivenBirthDay,
     /// Skeleton of the family name with the day and month of birth (the year mistyped).
     FamilyBirthDay,
+    /// Skeletons of given and family names and the birth year: splits the given+family,
+    /// given+birth_year and family+birth_year blocks of common names, which exceed their
+    /// caps on national-size lists.
+    GivenFamilyBirthYear,
+    /// Skeletons of given, father's and family names (no birth year needed).
+    GivenFatherFamily,
+    /// Skeletons of given and father's names and the birth year.
+    GivenFatherBirthYear,
+    /// Skeletons of given and family names and the month of detention (or of last sight).
+    GivenFamilyDetentionMonth,
 }
 
 /// All rules, in report order.
-pub const RULES: [Rule; 17] = [
+pub const RULES: [Rule; 21] = [
     Rule::GivenFather,
     Rule::GivenFamily,
     Rule::GivenBirthYear,
@@ -72,6 +82,10 @@ pub const RULES: [Rule; 17] = [
     Rule::GivenDetentionMonth,
     Rule::GivenBirthDay,
     Rule::FamilyBirthDay,
+    Rule::GivenFamilyBirthYear,
+    Rule::GivenFatherFamily,
+    Rule::GivenFatherBirthYear,
+    Rule::GivenFamilyDetentionMonth,
 ];
 
 impl Rule {
@@ -95,6 +109,10 @@ impl Rule {
             Rule::GivenDetentionMonth => &[0, 13],
             Rule::GivenBirthDay => &[0, 7],
             Rule::FamilyBirthDay => &[3, 7],
+            Rule::GivenFamilyBirthYear => &[0, 3, 7],
+            Rule::GivenFatherFamily => &[0, 1, 3],
+            Rule::GivenFatherBirthYear => &[0, 1, 7],
+            Rule::GivenFamilyDetentionMonth => &[0, 3, 13],
         }
     }
 
@@ -118,6 +136,10 @@ impl Rule {
             Rule::GivenDetentionMonth => "given+detention_month",
             Rule::GivenBirthDay => "given+birth_day_month",
             Rule::FamilyBirthDay => "family+birth_day_month",
+            Rule::GivenFamilyBirthYear => "given+family+birth_year",
+            Rule::GivenFatherFamily => "given+father+family",
+            Rule::GivenFatherBirthYear => "given+father+birth_year",
+            Rule::GivenFamilyDetentionMonth => "given+family+detention_month",
         }
     }
 
@@ -141,6 +163,10 @@ impl Rule {
             Rule::GivenDetentionMonth => 15,
             Rule::GivenBirthDay => 16,
             Rule::FamilyBirthDay => 17,
+            Rule::GivenFamilyBirthYear => 18,
+            Rule::GivenFatherFamily => 19,
+            Rule::GivenFatherBirthYear => 20,
+            Rule::GivenFamilyDetentionMonth => 21,
         }
     }
 
@@ -203,7 +229,22 @@ pub fn keys(p: &Prepared) -> Vec<BlockKey> {
     if let (Some(f), Some(fa), Some(y)) = (father, family, by) {
         out.push(k(Rule::FatherFamilyBirthYear, &[f, fa, y]));
     }
+    if let (Some(g), Some(fa), Some(y)) = (given, family, by) {
+        out.push(k(Rule::GivenFamilyBirthYear, &[g, fa, y]));
+    }
+    if let (Some(g), Some(f), Some(fa)) = (given, father, family) {
+        out.push(k(Rule::GivenFatherFamily, &[g, f, fa]));
+    }
+    if let (Some(g), Some(f), Some(y)) = (given, father, by) {
+        out.push(k(Rule::GivenFatherBirthYear, &[g, f, y]));
+    }
     if let (Some(g), Some(y), Some(m)) = (given, p.detention.year, p.detention.month) {
+        if let Some(fa) = family {
+            out.push(k(
+                Rule::GivenFamilyDetentionMonth,
+                &[g, fa, (y as u64) * 12 + u64::from(m)],
+            ));
+        }
         out.push(k(
             Rule::GivenDetentionMonth,
             &[g, (y as u64) * 12 + u64::from(m)],
