@@ -677,7 +677,12 @@ pub(crate) fn vowel_penalty_with(sa: Script, a: &Key, sb: Script, b: &Key, patte
     }
     // Arabic phonotactics: a long vowel is never followed by a word-final pair of consonants,
     // so ماجد has a vowel between ج and د that a Latin spelling must show (Majid, not Majd).
-    // Inside a word the cluster is real in loans and nisbas (مارديني, Mardini).
+    // Inside a word the cluster is real in loans and nisbas (مارديني, Mardini), and so it is
+    // before a written final vowel (روجدا Rojda). After a و or ي that the Latin spelling
+    // shows with its own vowel (بروسك Brusk, Birusk) the cluster is a Kurdish or Persian
+    // word's: the Arabic names that a vowel-less Latin cluster would write instead are
+    // فَعْل / فُعْل (مجد Majd, رشد Rushd), whose vowel stands before the second radical, not
+    // before the cluster, and stays evidence.
     let (ar, la, ar_key, la_key) = match (sa == Script::Arabic, sb == Script::Arabic) {
         (true, false) => (true, true, a, b),
         (false, true) => (true, true, b, a),
@@ -685,10 +690,14 @@ pub(crate) fn vowel_penalty_with(sa: Script, a: &Key, sb: Script, b: &Key, patte
     };
     let single_word = (a.end | b.end) & crate::skeleton::end::COMPOUND == 0
         && ar_key.end & crate::skeleton::end::CLASS != crate::skeleton::end::TA;
-    if ar && la && single_word {
-        for i in 0..n.saturating_sub(2) {
-            let (g, next) = (ar_key.vowels.gap(i), ar_key.vowels.gap(i + 1));
-            if i + 3 == n && g & LONGS != 0 && next == 0 && la_key.vowels.gap(i + 1) & QS == 0 {
+    if ar && la && single_word && n >= 3 && ar_key.vowels.gap(n - 1) & LONGS == 0 {
+        let i = n - 3;
+        let (g, next) = (ar_key.vowels.gap(i), ar_key.vowels.gap(i + 1));
+        if g & LONGS != 0 && next == 0 && la_key.vowels.gap(i + 1) & QS == 0 {
+            let lg = la_key.vowels.gap(i);
+            let glide_shown = g & gap::R_A == 0
+                && ((g & gap::R_U != 0 && latin_u(lg)) || (g & gap::R_I != 0 && latin_i(lg)));
+            if !glide_shown {
                 p += 1.0;
             }
         }

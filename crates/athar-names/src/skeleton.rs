@@ -760,6 +760,13 @@ fn latin_gap_bits(g: &[u8]) -> u8 {
     bits
 }
 
+/// The letter before a word-final -ae that makes it the Moroccan spelling of اء: a
+/// consonant, so the -ae is the whole final vowel run (Zahrae, Alae), as the gap the key
+/// builder reads as aa.
+fn final_ae_consonant(c: u8) -> bool {
+    !matches!(c, b'a' | b'e' | b'i' | b'o' | b'u' | b'w' | b'y')
+}
+
 /// A Latin vowel run with an i or y before a, o or u, or a y before e (Bahia, Lamya,
 /// Fawziya, Fevziye): a glide between two vowels, which Arabic writes with ي.
 fn latin_hiatus_i(g: &[u8]) -> bool {
@@ -781,6 +788,8 @@ pub fn latin_builder(s: &str, profile: Profile) -> KeyBuilder {
         // Rabih = Wadie, Rabie): it fits any Latin ending but a bare -a.
         [.., b'i', b'h'] if n > 3 => end::ANY,
         [.., b'a'] => end::A,
+        // Moroccan French spelling writes a final اء as -ae (Asmae, Chaimae): a long a.
+        [.., c, b'a', b'e'] if n > 3 && final_ae_consonant(*c) => end::A,
         [.., b'i' | b'e', b'e'] | [.., b'e', b'y'] => end::I,
         [.., b'e'] => end::E,
         [.., b'i' | b'y'] => end::I,
@@ -792,7 +801,8 @@ pub fn latin_builder(s: &str, profile: Profile) -> KeyBuilder {
     let flush = |k: &mut KeyBuilder, gs: &mut Option<usize>, end: usize| {
         if let Some(st) = gs.take() {
             let g = &b[st..end];
-            k.vowel(latin_gap_bits(g));
+            let final_ae = g == b"ae" && end == b.len() && n > 3 && st > 0;
+            k.vowel(latin_gap_bits(if final_ae { b"aa" } else { g }));
             // A final -ieh (Bahieh, Fathieh) is the i glide before the -eh of ة.
             if latin_hiatus_i(g) || (g.ends_with(b"ie") && &b[end..] == b"h") {
                 k.gap_bits(YOD);
