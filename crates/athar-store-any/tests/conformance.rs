@@ -95,6 +95,7 @@ conformance!(
     batch_round_trip,
     import_is_idempotent,
     failed_batch_writes_nothing,
+    unknown_references_are_refused,
     records_cannot_be_updated,
     merge_split_reverse,
     reverse_conflicts,
@@ -287,6 +288,63 @@ async fn failed_batch_writes_nothing(s: &AnyStore) {
     ));
     // The same file then imports cleanly.
     s.write_batch(&three("bad"), &change(1)).await.unwrap();
+    assert_sound(&**s).await;
+}
+
+/// A batch's references to stored rows are checked (SQLite writes batches of records and
+/// reviews with per-row foreign-key checks off and checks them once), and every later write
+/// still has its foreign keys enforced.
+async fn unknown_references_are_refused(s: &AnyStore) {
+    let out = s.write_batch(&three("ok"), &change(0)).await.unwrap();
+    let before = s.counts().await.unwrap();
+    // A review against a record that is not stored.
+    let mut b = three("bad-review");
+    b.reviews[0].left = RecordRef::Existing(987_654);
+    assert!(s.write_batch(&b, &change(1)).await.is_err());
+    // A record placed into a person that is not stored, beside a stored one.
+    let mut b = three("bad-person");
+    b.placements[0].person = PersonRef::Existing(out.person_ids[0]);
+    b.placements[1].person = PersonRef::Existing(987_654);
+    assert!(s.write_batch(&b, &change(2)).await.is_err());
+    let after = s.counts().await.unwrap();
+    assert_eq!(
+        (
+            after.records,
+            after.persons,
+            after.imports,
+            after.events,
+            after.open_reviews
+        ),
+        (
+            before.records,
+            before.persons,
+            before.imports,
+            before.events,
+            before.open_reviews
+        )
+    );
+    assert!(s.find_import("bad-review").await.unwrap().is_none());
+    assert!(s.find_import("bad-person").await.unwrap().is_none());
+    // After those writes, a note on an unknown record is still refused by the foreign key.
+    let note = |record| NewNote {
+        record,
+        note_record_id: None,
+        author: "caseworker".into(),
+        text: "seen".into(),
+        status: None,
+        author_made_contact: None,
+        last_known_location: None,
+        linked_record: None,
+        source_date: None,
+    };
+    assert!(
+        s.add_note(&note(RecordRef::Existing(987_654)), &change(3))
+            .await
+            .is_err()
+    );
+    s.add_note(&note(RecordRef::Existing(out.record_ids[0])), &change(4))
+        .await
+        .unwrap();
     assert_sound(&**s).await;
 }
 

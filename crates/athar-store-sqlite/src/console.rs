@@ -137,7 +137,7 @@ fn queue_from_row(row: &SqliteRow, now: DateTime<Utc>) -> Result<QueueEntry> {
     })
 }
 
-async fn record_tx(tx: &mut Tx, id: RecordId) -> Result<Option<StoredRecord>> {
+async fn record_tx(tx: &mut Tx<'_>, id: RecordId) -> Result<Option<StoredRecord>> {
     let sql = format!(
         "SELECT {RECORD_COLUMNS} FROM records r JOIN memberships m ON m.record_id = r.id
          JOIN sources s ON s.id = r.source_id WHERE r.id = ?1"
@@ -152,7 +152,7 @@ async fn record_tx(tx: &mut Tx, id: RecordId) -> Result<Option<StoredRecord>> {
         .transpose()
 }
 
-async fn user_id(tx: &mut Tx, name: &str) -> Result<i64> {
+async fn user_id(tx: &mut Tx<'_>, name: &str) -> Result<i64> {
     sqlx::query_scalar("SELECT id FROM users WHERE name = ?1")
         .bind(name)
         .fetch_optional(&mut **tx)
@@ -292,7 +292,7 @@ pub(crate) async fn person_tx(
 }
 
 /// Whether the portal's tables (migrations 0100–0199) exist in this store.
-async fn has_table(tx: &mut Tx, name: &str) -> Result<bool> {
+async fn has_table(tx: &mut Tx<'_>, name: &str) -> Result<bool> {
     let n: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?1")
             .bind(name)

@@ -88,8 +88,27 @@ impl SqliteStore {
                 .connect_with(options.clone())
         };
         let fail = |e: sqlx::Error| StoreError::Connect(format!("{}: {e}", path.display()));
-        // The writer first: it creates the file when asked to.
-        let writer = connect(1).await.map_err(fail)?;
+        // The writer first: it creates the file when asked to. `write_batch` turns foreign-key
+        // enforcement off on it for its transaction (see there); whatever happens to that
+        // write (an error, a dropped future), a connection goes back into the pool only with
+        // enforcement on again, else it is closed and the pool opens a fresh one.
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .after_release(|conn, _| {
+                Box::pin(async move {
+                    if foreign_keys_on(conn).await? {
+                        return Ok(true);
+                    }
+                    sqlx::query("PRAGMA foreign_keys = ON")
+                        .execute(&mut *conn)
+                        .await?;
+                    // Inside an unfinished transaction the pragma does nothing: close it.
+                    foreign_keys_on(conn).await
+                })
+            })
+            .connect_with(options.clone())
+            .await
+            .map_err(fail)?;
         let pool = connect(4).await.map_err(fail)?;
         let store = Self { pool, writer, path };
         store.migrate().await?;
@@ -117,7 +136,62 @@ impl SqliteStore {
     }
 }
 
-type Tx = Transaction<'static, Sqlite>;
+/// Whether the connection enforces foreign keys.
+async fn foreign_keys_on(
+    conn: &mut sqlx::SqliteConnection,
+) -> std::result::Result<bool, sqlx::Error> {
+    let on: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(on == 1)
+}
+
+/// Checks, inside a write whose foreign keys are not enforced, that every stored record and
+/// person the batch refers to exists (the rows it creates itself are right by construction).
+async fn check_references(tx: &mut Tx<'_>, batch: &WriteBatch) -> Result<()> {
+    let mut records: Vec<RecordId> = batch
+        .reviews
+        .iter()
+        .flat_map(|r| [r.left, r.right])
+        .filter_map(|r| match r {
+            RecordRef::Existing(id) => Some(id),
+            RecordRef::New(_) => None,
+        })
+        .collect();
+    let mut persons: Vec<PersonId> = batch
+        .placements
+        .iter()
+        .filter_map(|p| match p.person {
+            PersonRef::Existing(id) => Some(id),
+            PersonRef::New(_) => None,
+        })
+        .collect();
+    for (table, ids) in [("records", &mut records), ("persons", &mut persons)] {
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            continue;
+        }
+        let sql =
+            format!("SELECT COUNT(*) FROM {table} WHERE id IN (SELECT value FROM json_each(?1))");
+        let found: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .bind(serde_json::to_string(&ids).map_err(corrupt)?)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(db)?;
+        if usize::try_from(found).unwrap_or(0) != ids.len() {
+            return Err(StoreError::Invalid(format!(
+                "the batch refers to {} {table} that are not stored",
+                ids.len() - usize::try_from(found).unwrap_or(0)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A write transaction: on the writer pool ([`SqliteStore::begin_write`]), or on a writer
+/// connection held for [`Store::write_batch`].
+type Tx<'c> = Transaction<'c, Sqlite>;
 
 /// The records sharing a blocking key with the JSON array `?1` of keys, as the table `ids(id)`,
 /// leaving out keys held by more than `?2` records (the rule of [`Store::candidate_ids`]).
@@ -138,7 +212,7 @@ fn tmark(t: &mut std::time::Instant, what: &str) {
     *t = std::time::Instant::now();
 }
 
-async fn next_id(tx: &mut Tx, table: &'static str) -> Result<i64> {
+async fn next_id(tx: &mut Tx<'_>, table: &'static str) -> Result<i64> {
     let sql = match table {
         "records" => "SELECT COALESCE(MAX(id), 0) + 1 FROM records",
         "persons" => "SELECT COALESCE(MAX(id), 0) + 1 FROM persons",
@@ -151,7 +225,7 @@ async fn next_id(tx: &mut Tx, table: &'static str) -> Result<i64> {
 }
 
 async fn audit_tx(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     action: &str,
     target_kind: &str,
     target_id: Option<&str>,
@@ -176,7 +250,7 @@ async fn audit_tx(
 }
 
 async fn insert_event(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     kind: EventKind,
     model_version: Option<&str>,
     reverses: Option<EventId>,
@@ -201,7 +275,7 @@ async fn insert_event(
 }
 
 /// Applies moves of one event: the move rows and the memberships, in chunks.
-async fn apply_moves(tx: &mut Tx, event: EventId, moves: &[Move]) -> Result<()> {
+async fn apply_moves(tx: &mut Tx<'_>, event: EventId, moves: &[Move]) -> Result<()> {
     for chunk in moves.chunks(CHUNK) {
         let rows: Vec<Value> = chunk
             .iter()
@@ -246,7 +320,7 @@ fn values_sql(head: &str, width: usize, rows: usize) -> String {
 /// Inserts records with prepared multi-row statements (bound values, no JSON unpacking in
 /// SQL): one statement text per chunk size, so SQLite's statement cache reuses the plan.
 async fn insert_records(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     records: &[NewRecord],
     ids: &[RecordId],
     source_id: i64,
@@ -283,7 +357,7 @@ async fn insert_records(
 
 /// Inserts `(key, record)` rows (sorted: the index pages are visited in order) with prepared
 /// multi-row statements.
-async fn insert_keys(tx: &mut Tx, keys: &[(i64, RecordId)]) -> Result<()> {
+async fn insert_keys(tx: &mut Tx<'_>, keys: &[(i64, RecordId)]) -> Result<()> {
     const HEAD: &str = "INSERT INTO blocking_keys (key, record_id)";
     let full = values_sql(HEAD, 2, KEY_ROWS);
     for chunk in keys.chunks(KEY_ROWS) {
@@ -301,7 +375,7 @@ async fn insert_keys(tx: &mut Tx, keys: &[(i64, RecordId)]) -> Result<()> {
     Ok(())
 }
 
-async fn new_persons(tx: &mut Tx, n: u32, at: DateTime<Utc>) -> Result<Vec<PersonId>> {
+async fn new_persons(tx: &mut Tx<'_>, n: u32, at: DateTime<Utc>) -> Result<Vec<PersonId>> {
     if n == 0 {
         return Ok(Vec::new());
     }
@@ -319,7 +393,7 @@ async fn new_persons(tx: &mut Tx, n: u32, at: DateTime<Utc>) -> Result<Vec<Perso
     Ok(ids)
 }
 
-async fn person_of(tx: &mut Tx, record: RecordId) -> Result<PersonId> {
+async fn person_of(tx: &mut Tx<'_>, record: RecordId) -> Result<PersonId> {
     sqlx::query_scalar("SELECT person_id FROM memberships WHERE record_id = ?1")
         .bind(record)
         .fetch_optional(&mut **tx)
@@ -328,7 +402,7 @@ async fn person_of(tx: &mut Tx, record: RecordId) -> Result<PersonId> {
         .ok_or_else(|| StoreError::NotFound(format!("record {record}")))
 }
 
-async fn anchor_of(tx: &mut Tx, person: PersonId) -> Result<RecordId> {
+async fn anchor_of(tx: &mut Tx<'_>, person: PersonId) -> Result<RecordId> {
     sqlx::query_scalar::<_, Option<i64>>(
         "SELECT MIN(record_id) FROM memberships WHERE person_id = ?1",
     )
@@ -339,7 +413,7 @@ async fn anchor_of(tx: &mut Tx, person: PersonId) -> Result<RecordId> {
     .ok_or_else(|| StoreError::NotFound(format!("person {person}")))
 }
 
-async fn records_of(tx: &mut Tx, person: PersonId) -> Result<Vec<RecordId>> {
+async fn records_of(tx: &mut Tx<'_>, person: PersonId) -> Result<Vec<RecordId>> {
     sqlx::query_scalar("SELECT record_id FROM memberships WHERE person_id = ?1 ORDER BY record_id")
         .bind(person)
         .fetch_all(&mut **tx)
@@ -471,7 +545,7 @@ impl Resolver<'_> {
 
 /// The record a person-level fact hangs on: the given record, or the person's first record.
 async fn anchor(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     res: &Resolver<'_>,
     person: PersonRef,
     record: Option<RecordRef>,
@@ -484,7 +558,7 @@ async fn anchor(
 }
 
 async fn insert_claim(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     res: &Resolver<'_>,
     c: &NewClaim,
     change: &Change,
@@ -507,7 +581,7 @@ async fn insert_claim(
 }
 
 async fn insert_determination(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     res: &Resolver<'_>,
     d: &NewDetermination,
     change: &Change,
@@ -532,7 +606,7 @@ async fn insert_determination(
 }
 
 async fn insert_detention(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     res: &Resolver<'_>,
     d: &NewDetention,
     change: &Change,
@@ -558,7 +632,12 @@ async fn insert_detention(
     .map_err(db)
 }
 
-async fn insert_note(tx: &mut Tx, res: &Resolver<'_>, n: &NewNote, change: &Change) -> Result<i64> {
+async fn insert_note(
+    tx: &mut Tx<'_>,
+    res: &Resolver<'_>,
+    n: &NewNote,
+    change: &Change,
+) -> Result<i64> {
     let record = res.record(n.record);
     let id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM notes")
         .fetch_one(&mut **tx)
@@ -591,7 +670,7 @@ async fn insert_note(tx: &mut Tx, res: &Resolver<'_>, n: &NewNote, change: &Chan
 }
 
 async fn insert_label(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     left: RecordId,
     right: RecordId,
     is_match: bool,
@@ -613,7 +692,12 @@ async fn insert_label(
     Ok(())
 }
 
-async fn merge_tx(tx: &mut Tx, from: PersonId, into: PersonId, change: &Change) -> Result<EventId> {
+async fn merge_tx(
+    tx: &mut Tx<'_>,
+    from: PersonId,
+    into: PersonId,
+    change: &Change,
+) -> Result<EventId> {
     if from == into {
         return Err(StoreError::Invalid(format!(
             "person {from} cannot be merged into itself"
@@ -692,7 +776,29 @@ impl Store for SqliteStore {
     async fn write_batch(&self, batch: &WriteBatch, change: &Change) -> Result<WriteOutcome> {
         let mut lap = std::time::Instant::now();
         batch.validate()?;
-        let mut tx = self.begin_write().await?;
+        // A list's import writes millions of key, move and membership rows whose foreign keys
+        // the write itself makes right (ids it has just created), and SQLite's check of each
+        // one is a random lookup in the records table: most of a large import's write time.
+        // So a batch of records and reviews only (every import and ingest) is written with
+        // enforcement off and its references to stored rows checked once, below; a batch
+        // with notes, claims, determinations or detentions keeps the per-row checks.
+        let unchecked = batch.notes.is_empty()
+            && batch.claims.is_empty()
+            && batch.determinations.is_empty()
+            && batch.detentions.is_empty();
+        let mut conn = self.writer.acquire().await.map_err(db)?;
+        if unchecked {
+            sqlx::query("PRAGMA foreign_keys = OFF")
+                .execute(&mut *conn)
+                .await
+                .map_err(db)?;
+        }
+        let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE")
+            .await
+            .map_err(db)?;
+        if unchecked {
+            check_references(&mut tx, batch).await?;
+        }
         if let Some(file) = &batch.file {
             let found: Option<(i64, i64, i64)> =
                 sqlx::query_as("SELECT id, source_id, records FROM imports WHERE sha256 = ?1")
@@ -859,6 +965,12 @@ impl Store for SqliteStore {
         .await?;
         tmark(&mut lap, "audit");
         tx.commit().await.map_err(db)?;
+        if unchecked {
+            sqlx::query("PRAGMA foreign_keys = ON")
+                .execute(&mut *conn)
+                .await
+                .map_err(db)?;
+        }
         tmark(&mut lap, "commit");
         Ok(WriteOutcome {
             source_id,
