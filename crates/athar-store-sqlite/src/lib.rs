@@ -179,10 +179,12 @@ async fn check_references(tx: &mut Tx<'_>, batch: &WriteBatch) -> Result<()> {
             .fetch_one(&mut **tx)
             .await
             .map_err(db)?;
-        if usize::try_from(found).unwrap_or(0) != ids.len() {
+        let missing = ids
+            .len()
+            .saturating_sub(usize::try_from(found).unwrap_or(0));
+        if missing > 0 {
             return Err(StoreError::Invalid(format!(
-                "the batch refers to {} {table} that are not stored",
-                ids.len() - usize::try_from(found).unwrap_or(0)
+                "the batch refers to {missing} {table} that are not stored"
             )));
         }
     }
