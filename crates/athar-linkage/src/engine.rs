@@ -575,19 +575,10 @@ pub fn prepare_all(records: &[LinkRecord], progress: &dyn Progress) -> Vec<Prepa
     let mut index: FxMap<&str, u32> = FxMap::default();
     let mut distinct: Vec<&str> = Vec::new();
     for r in records {
-        for s in [
-            &r.first_name,
-            &r.father_name,
-            &r.grandfather_name,
-            &r.family_name,
-            &r.mother_name,
-            &r.mother_family_name,
-            &r.full_name,
-            &r.alias,
-        ] {
+        for s in r.name_fields() {
             if !s.is_empty() {
-                index.entry(s.as_str()).or_insert_with(|| {
-                    distinct.push(s.as_str());
+                index.entry(s).or_insert_with(|| {
+                    distinct.push(s);
                     (distinct.len() - 1) as u32
                 });
             }

@@ -19,12 +19,15 @@
 //!
 //! Deterministic: the same input gives the same output, whatever the thread count.
 
+use std::sync::{LazyLock, Mutex};
+
 use rayon::prelude::*;
 
 use crate::blocking::{self, BlockingReport};
 use crate::cluster::{self, ClusterOptions};
 use crate::compare::Prepared;
 use crate::engine::{Match, Model, Progress, ScoredPair, prepare_all, score_blocks};
+use crate::names::{self, FxMap, NameField};
 use crate::record::LinkRecord;
 
 /// Where a new record goes.
@@ -237,7 +240,7 @@ pub fn rank_candidates(
     candidates: &[LinkRecord],
 ) -> Vec<(usize, f64)> {
     let a = model.prepare(record);
-    let mut prepared = prepare_all(candidates, &crate::engine::NoProgress);
+    let mut prepared = prepare_cached(candidates);
     let c = model.compiled();
     let mut out: Vec<(usize, f64)> = prepared
         .par_iter_mut()
@@ -250,6 +253,93 @@ pub fn rank_candidates(
         .collect();
     out.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
     out
+}
+
+/// Names parsed by earlier single-record calls: a store's candidates are mostly the records
+/// of common names, met again and again, and parsing their names was half of the ranking
+/// time. Two generations bound the memory: when the young one is full it becomes the old
+/// one, and what was old is dropped (names used since are promoted back).
+struct ParsedNames {
+    per_generation: usize,
+    young: FxMap<Box<str>, NameField>,
+    old: FxMap<Box<str>, NameField>,
+}
+
+/// Names per generation (a parsed name takes a few hundred bytes).
+const PARSED_PER_GENERATION: usize = 1 << 16;
+
+static PARSED: LazyLock<Mutex<ParsedNames>> =
+    LazyLock::new(|| Mutex::new(ParsedNames::new(PARSED_PER_GENERATION)));
+
+impl ParsedNames {
+    fn new(per_generation: usize) -> Self {
+        Self {
+            per_generation,
+            young: FxMap::default(),
+            old: FxMap::default(),
+        }
+    }
+
+    fn get(&mut self, s: &str) -> Option<NameField> {
+        if let Some(f) = self.young.get(s) {
+            return Some(f.clone());
+        }
+        let f = self.old.remove(s)?;
+        self.put(s, f.clone());
+        Some(f)
+    }
+
+    fn put(&mut self, s: &str, f: NameField) {
+        if self.young.len() >= self.per_generation {
+            self.old = std::mem::take(&mut self.young);
+        }
+        self.young.insert(s.into(), f);
+    }
+}
+
+/// [`prepare_all`] for a single record's candidates, through the [`PARSED`] names: the
+/// distinct names not seen before are parsed (in parallel) and remembered.
+fn prepare_cached(records: &[LinkRecord]) -> Vec<Prepared> {
+    let mut distinct: FxMap<&str, NameField> = FxMap::default();
+    for r in records {
+        for s in r.name_fields() {
+            if !s.is_empty() {
+                distinct.entry(s).or_default();
+            }
+        }
+    }
+    let mut missing: Vec<&str> = Vec::new();
+    {
+        let mut cache = PARSED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (s, f) in &mut distinct {
+            match cache.get(s) {
+                Some(hit) => *f = hit,
+                None => missing.push(s),
+            }
+        }
+    }
+    let parsed: Vec<NameField> = missing.par_iter().map(|s| names::parse(s)).collect();
+    {
+        let mut cache = PARSED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (s, f) in missing.iter().zip(&parsed) {
+            cache.put(s, f.clone());
+        }
+    }
+    for (s, f) in missing.into_iter().zip(parsed) {
+        distinct.insert(s, f);
+    }
+    let lookup = |s: &str| match distinct.get(s) {
+        Some(f) => f.clone(),
+        None => names::parse(s),
+    };
+    records
+        .par_iter()
+        .map(|r| Prepared::with_names(r, &lookup))
+        .collect()
 }
 
 #[cfg(test)]
@@ -442,6 +532,40 @@ mod tests {
             .filter(|m| m.probability >= model.review_threshold)
             .count();
         assert_eq!(ranked.len(), kept);
+    }
+
+    #[test]
+    fn remembered_names_rank_as_fresh_ones() {
+        let (a, _, model) = stored();
+        let (_, b) = lists();
+        let first = rank_candidates(&model, &b[3], &a);
+        let again = rank_candidates(&model, &b[3], &a);
+        assert_eq!(first, again);
+        // a fresh parse of every name scores the same
+        let fresh = prepare_all(&a, &NoProgress);
+        let c = model.compiled();
+        let p = model.prepare(&b[3]);
+        for &(k, prob) in &first {
+            let mut f = fresh[k].clone();
+            model.annotate(&mut f);
+            assert_eq!(model.probability_with(&c, &p, &f).0, prob);
+        }
+    }
+
+    #[test]
+    fn parsed_names_keep_two_generations() {
+        let mut cache = ParsedNames::new(2);
+        for s in ["a", "b", "c"] {
+            cache.put(s, names::parse(s));
+        }
+        // "c" filled a new young generation: "a" and "b" are old, still found
+        assert!(cache.get("a").is_some_and(|f| f == names::parse("a")));
+        // getting "a" promoted it; two more names push "b" out
+        cache.put("d", names::parse("d"));
+        cache.put("e", names::parse("e"));
+        assert!(cache.get("b").is_none());
+        assert!(cache.get("a").is_some() && cache.get("e").is_some());
+        assert!(cache.young.len() + cache.old.len() <= 4);
     }
 
     #[test]

@@ -114,6 +114,20 @@ fn text(s: &Option<String>) -> String {
 }
 
 impl LinkRecord {
+    /// The name fields, each parsed once per distinct string by the engine's `prepare_all`.
+    pub fn name_fields(&self) -> [&str; 8] {
+        [
+            &self.first_name,
+            &self.father_name,
+            &self.grandfather_name,
+            &self.family_name,
+            &self.mother_name,
+            &self.mother_family_name,
+            &self.full_name,
+            &self.alias,
+        ]
+    }
+
     /// Builds the engine's record from a canonical record. `source` is used when the record
     /// names none; `age_year` is the year an `age` refers to (the list's date), used only when
     /// neither `birth_date` nor `birth_year` is known.

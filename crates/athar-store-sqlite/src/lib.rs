@@ -14,6 +14,7 @@ pub mod portal;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use athar_store::*;
@@ -23,7 +24,9 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{ConnectOptions, Row, Sqlite, SqliteConnection, Transaction};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 /// The migrations of this backend (versions 0001–0099 registry, 0100–0199 portal,
 /// 0200–0299 console).
@@ -32,6 +35,13 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// Rows per bulk statement.
 const CHUNK: usize = 5_000;
 
+/// The memory map asked for (`PRAGMA mmap_size`): SQLite's default compile-time maximum,
+/// 0x7fff0000 bytes.
+const MMAP_SIZE: &str = "2147418112";
+
+/// How often the checkpointer copies committed WAL frames into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+
 /// The SQLite store on one database file: a pool of readers and one writer connection.
 ///
 /// Every write goes through the writer (SQLite admits one writer at a time anyway), and so do
@@ -39,13 +49,68 @@ const CHUNK: usize = 5_000;
 /// A commit empties the page cache of every *other* connection (SQLite cannot tell which
 /// pages changed), so with writes spread over the pool each single-record ingest re-read its
 /// candidates' index pages from the operating system; the writer's own cache stays warm.
+///
+/// WAL checkpoints run off the commit path: the writer's automatic checkpoint is off, and a
+/// background task on its own connection checkpoints (`PASSIVE`) every
+/// [`CHECKPOINT_EVERY`]. Left to the writer, every ~1,000 WAL pages one commit paid for
+/// copying them into the database file and syncing it — about one single-record ingest in
+/// 26 against a 1M store, 25–40 ms each, the whole p99. A checkpoint never touches
+/// durability: a commit is durable once its WAL frames are synced.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     /// The readers (reachable by the portal and console implementations in this crate).
     pub(crate) pool: SqlitePool,
     /// The one writer connection.
     pub(crate) writer: SqlitePool,
+    checkpointer: Arc<Checkpointer>,
     path: PathBuf,
+}
+
+/// The background checkpoint task and the switch that stops it (dropping the last store
+/// clone stops it too).
+#[derive(Debug)]
+struct Checkpointer {
+    stop: watch::Sender<bool>,
+    task: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Checkpointer {
+    fn start(conn: SqliteConnection) -> Self {
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(checkpoints(conn, stopped));
+        Self {
+            stop,
+            task: Mutex::new(Some(task)),
+        }
+    }
+
+    /// Stops the task and waits for it to close its connection.
+    async fn stop(&self) {
+        self.stop.send_replace(true);
+        let task = self.task.lock().map_or(None, |mut t| t.take());
+        if let Some(task) = task {
+            // A task that panicked has nothing left to close.
+            let _ = task.await;
+        }
+    }
+}
+
+/// Checkpoints the WAL every [`CHECKPOINT_EVERY`] until told to stop. `PASSIVE` waits for no
+/// one: it copies the frames no reader still needs and leaves the rest for the next round. A
+/// failed round is harmless (the frames stay in the WAL, durable) and the next one retries;
+/// closing the last connection checkpoints whatever is left.
+async fn checkpoints(mut conn: SqliteConnection, mut stopped: watch::Receiver<bool>) {
+    let mut every = tokio::time::interval(CHECKPOINT_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            changed = stopped.changed() => if changed.is_err() || *stopped.borrow() { break },
+            _ = every.tick() => {
+                let _ = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&mut conn).await;
+            }
+        }
+    }
+    let _ = sqlx::Connection::close(conn).await;
 }
 
 fn db(e: sqlx::Error) -> StoreError {
@@ -81,7 +146,11 @@ impl SqliteStore {
             // 256 MiB of page cache per connection (a bound, not an allocation): a large
             // import's key and membership inserts stay in memory until the commit writes them.
             .pragma("cache_size", "-262144")
-            .pragma("temp_store", "memory");
+            .pragma("temp_store", "memory")
+            // Reads through a memory map (up to SQLite's 2 GiB limit) rather than a `pread`
+            // and a copy per page: a single-record ingest reads ~200 candidates scattered over
+            // the records table, about 30 % faster mapped at 1M records.
+            .pragma("mmap_size", MMAP_SIZE);
         let connect = |n: u32| {
             SqlitePoolOptions::new()
                 .max_connections(n)
@@ -106,11 +175,19 @@ impl SqliteStore {
                     foreign_keys_on(conn).await
                 })
             })
-            .connect_with(options.clone())
+            // Checkpoints are the background task's (see [`SqliteStore`]).
+            .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
             .await
             .map_err(fail)?;
         let pool = connect(4).await.map_err(fail)?;
-        let store = Self { pool, writer, path };
+        let checkpointer = options.connect().await.map_err(fail)?;
+        let checkpointer = Arc::new(Checkpointer::start(checkpointer));
+        let store = Self {
+            pool,
+            writer,
+            checkpointer,
+            path,
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -127,6 +204,7 @@ impl SqliteStore {
 
     /// Closes the connections, checkpointing the WAL.
     pub async fn close(&self) {
+        self.checkpointer.stop().await;
         self.pool.close().await;
         self.writer.close().await;
     }
@@ -1872,4 +1950,81 @@ pub(crate) fn audit_event_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Audi
         detail: serde_json::from_str(&detail).map_err(corrupt)?,
         reason: row.try_get("reason").map_err(db)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch(n: usize) -> WriteBatch {
+        let mut b = WriteBatch::new(
+            SourceInfo {
+                name: "wal".into(),
+                ..SourceInfo::default()
+            },
+            None,
+        );
+        for i in 0..n {
+            let name = format!("name {i}");
+            b.records.push(NewRecord {
+                local_id: Some(i.to_string()),
+                line: None,
+                raw: vec![("name".into(), name.clone())],
+                fields: vec![("full_name".into(), name.clone())],
+                normalized: json!({ "full_name": name }),
+                display_name: name,
+                keys: vec![i64::try_from(i).unwrap_or(0)],
+            });
+            b.placements.push(Placement {
+                person: PersonRef::New(u32::try_from(i).unwrap_or(0)),
+                model_version: None,
+                score: None,
+                reason: "test".into(),
+            });
+        }
+        b.new_persons = u32::try_from(n).unwrap_or(0);
+        b
+    }
+
+    /// The writer never checkpoints (its automatic checkpoint is off), so the database file
+    /// grows after a commit only when the background task copies the WAL into it; closing
+    /// checkpoints the rest and the data is all there on reopening.
+    #[tokio::test]
+    async fn the_wal_is_checkpointed_in_the_background() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wal.db");
+        let url = format!("sqlite://{}", path.display());
+        let store = SqliteStore::open(&url, true).await.unwrap();
+        let auto: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint")
+            .fetch_one(&store.writer)
+            .await
+            .unwrap();
+        assert_eq!(auto, 0, "the writer leaves checkpoints to the task");
+        let before = std::fs::metadata(&path).unwrap().len();
+        let change = Change::new("tester", Utc::now());
+        store.write_batch(&batch(2_000), &change).await.unwrap();
+        let mut grown = false;
+        for _ in 0..100 {
+            if std::fs::metadata(&path).unwrap().len() > before {
+                grown = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(
+            grown,
+            "the committed pages reached the database file within 5 s"
+        );
+        store.write_batch(&batch(10), &change).await.unwrap();
+        store.close().await;
+        let wal = dir.path().join("wal.db-wal");
+        assert!(
+            !wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0,
+            "closing checkpoints what is left"
+        );
+        let reopened = SqliteStore::open(&url, false).await.unwrap();
+        assert_eq!(reopened.counts().await.unwrap().records, 2_010);
+        assert!(reopened.check().await.unwrap().is_empty());
+        reopened.close().await;
+    }
 }

@@ -766,6 +766,7 @@ pub async fn ingest_one<S: Store + ?Sized>(
     let mut batch = WriteBatch::new(source, None);
     let mut band = Band::None;
     let mut best = None;
+    let mut n_cands = 0;
     let mut placement = Placement {
         person: PersonRef::New(0),
         model_version: None,
@@ -780,6 +781,7 @@ pub async fn ingest_one<S: Store + ?Sized>(
             .candidate_forms(&block_keys, model.block_cap())
             .await?;
         marks.mark("candidates");
+        n_cands = candidates.len();
         let cands: Vec<LinkRecord> = candidates
             .iter()
             .map(link_form_record)
@@ -834,7 +836,7 @@ pub async fn ingest_one<S: Store + ?Sized>(
     marks.mark("write");
     if marks.on() {
         marks.print(&format!(
-            "keys_n={n_keys} reviews_n={} total={:.3}",
+            "keys_n={n_keys} cands_n={n_cands} reviews_n={} total={:.3}",
             batch.reviews.len(),
             marks.total_ms()
         ));
