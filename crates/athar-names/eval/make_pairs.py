@@ -36,7 +36,7 @@ CONFUSABLE = [
 
 ARTICLE_SUN = set("تثدذرزسشصضطظلن")
 SUN_LATIN = {"ت": "at", "ث": "ath", "د": "ad", "ذ": "adh", "ر": "ar", "ز": "az", "س": "as",
-             "ش": "ash", "ص": "as", "ض": "ad", "ط": "at", "ظ": "az", "ن": "an"}
+             "ش": "ash", "ص": "as", "ض": "ad", "ط": "at", "ظ": "az", "ن": "an", "ل": "al"}
 
 
 def load(path):

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::fold::Script;
 use crate::name::{Name, RoleNames};
-use crate::skeleton::{Key, MAX_CLASSES, class, gap};
+use crate::skeleton::{Key, MAX_CLASSES, class, flag, gap};
 use crate::unit::{Unit, UnitKind};
 
 /// How two units agree, best first.
@@ -149,7 +149,7 @@ const fn sub_cost_arabic(a: u8, b: u8) -> f32 {
 
 /// Class-aware weighted Levenshtein distance between two skeletons.
 pub fn class_distance(a: crate::Skeleton, b: crate::Skeleton) -> f32 {
-    class_distance_in::<false>(a, b)
+    class_distance_in::<false>(a, b, u16::MAX, u16::MAX)
 }
 
 /// Number of class codes (a class is 5 bits in a [`crate::Skeleton`]).
@@ -195,12 +195,23 @@ static SUB_ARABIC: CostTable = cost_table(true);
 static INDEL: [f32; CLASS_CODES] = indel_table();
 
 /// [`class_distance`], with the costs of two Arabic-script spellings when `ARABIC` (see
-/// [`sub_cost_arabic`]).
-fn class_distance_in<const ARABIC: bool>(a: crate::Skeleton, b: crate::Skeleton) -> f32 {
+/// [`sub_cost_arabic`]). `soft_a` / `soft_b` mark the S classes that are a Latin single s
+/// between vowels (see [`Key::soft_s`]): only such an s may be the French spelling of a z,
+/// so S against Z costs a full point at any other S (منتظر ≠ Montaser, Mountasser).
+fn class_distance_in<const ARABIC: bool>(
+    a: crate::Skeleton,
+    b: crate::Skeleton,
+    soft_a: u16,
+    soft_b: u16,
+) -> f32 {
+    use class::{S, Z};
     let sub = if ARABIC { &SUB_ARABIC } else { &SUB_LATIN };
     let indel = |c: u8| INDEL[usize::from(c) & (CLASS_CODES - 1)];
     let (ca, na) = a.classes();
     let (cb, nb) = b.classes();
+    let (xa, xb) = (&ca[..na], &cb[..nb]);
+    let hard_sz =
+        !ARABIC && ((xa.contains(&S) && xb.contains(&Z)) || (xa.contains(&Z) && xb.contains(&S)));
     // Two rows used in turn (row r in `rows[r % 2]`): neither copied nor swapped per row.
     let mut rows = [[0f32; MAX_CLASSES + 1]; 2];
     for j in 0..nb {
@@ -218,7 +229,14 @@ fn class_distance_in<const ARABIC: bool>(a: crate::Skeleton, b: crate::Skeleton)
         cur[0] = prev[0] + del;
         for j in 0..nb {
             let c = cb[j];
-            let s = prev[j] + row[usize::from(c) & (CLASS_CODES - 1)];
+            let mut cost = row[usize::from(c) & (CLASS_CODES - 1)];
+            if hard_sz
+                && ((x == S && c == Z && (soft_a >> r.min(15)) & 1 == 0)
+                    || (x == Z && c == S && (soft_b >> j.min(15)) & 1 == 0))
+            {
+                cost = 1.0;
+            }
+            let s = prev[j] + cost;
             let d = prev[j + 1] + del;
             let i = cur[j] + indel(c);
             cur[j + 1] = s.min(d).min(i);
@@ -230,10 +248,39 @@ fn class_distance_in<const ARABIC: bool>(a: crate::Skeleton, b: crate::Skeleton)
 const LONGS: u8 = gap::R_A | gap::R_I | gap::R_U;
 const QS: u8 = gap::Q_A | gap::Q_I | gap::Q_U;
 
-fn arabic_latin_gap(ar: u8, la: u8) -> f32 {
+/// An Arabic gap against a gap of a scholarly Latin spelling (see [`flag::EXACT`]). Where the
+/// Arabic writes a long vowel, the spelling must write it long (عقيل ≠ ʿĀqil, آمال ≠ ʾAmal)
+/// and write no other (عوض ≠ ʿAwwād); after ʿayn or hamza only the quality counts for ي and
+/// و, which may be the hamza's seat (وائل Wāʾil, عائشة ʿĀʾisha), and so it does word-finally,
+/// where a long vowel is often left unmarked (Zāna for زانا). A gap of ʿayn or hamza alone
+/// writes no long vowel (رعد ≠ Rāʾid). A gap with nothing written follows the plain rules (a
+/// dagger alif: Raḥmān).
+fn arabic_exact_gap(ar: u8, la: u8, last: bool) -> Option<f32> {
+    let longs = ar & LONGS;
+    if longs == 0 {
+        return (ar & gap::WILD != 0 && ar & gap::CARRIER == 0 && la & LONGS != 0).then_some(1.0);
+    }
+    let quality = |r: u8, q: u8| longs & r != 0 && la & q == 0;
+    let miss_quality =
+        quality(gap::R_A, gap::Q_A) || quality(gap::R_I, gap::Q_I) || quality(gap::R_U, gap::Q_U);
+    let miss = if last {
+        miss_quality
+    } else if ar & gap::WILD != 0 {
+        miss_quality || (longs & gap::R_A != 0 && la & gap::R_A == 0)
+    } else {
+        la & longs != longs
+    };
+    let extra = la & LONGS & !longs != 0;
+    Some(if miss || extra { 1.0 } else { 0.0 })
+}
+
+fn arabic_latin_gap(ar: u8, la: u8, exact: bool, last: bool) -> f32 {
     // A dropped word-initial vowel (Brahim, Smail): doubtful, not contradicting.
     if ar & gap::CARRIER != 0 && la & QS == 0 {
         return 0.25;
+    }
+    if exact && let Some(c) = arabic_exact_gap(ar, la, last) {
+        return c;
     }
     if ar & gap::WILD != 0 {
         let longs = ar & LONGS;
@@ -258,7 +305,18 @@ fn arabic_latin_gap(ar: u8, la: u8) -> f32 {
     }
 }
 
-fn gap_cost(sa: Script, ga: u8, sb: Script, gb: u8, internal: bool) -> f32 {
+/// Cost of gap `ga` against `gb`; `ea` / `eb` say a Latin side is a scholarly spelling.
+#[allow(clippy::too_many_arguments)] // one gap pair with both readings' context
+fn gap_cost(
+    sa: Script,
+    ga: u8,
+    sb: Script,
+    gb: u8,
+    internal: bool,
+    ea: bool,
+    eb: bool,
+    last: bool,
+) -> f32 {
     match (sa == Script::Arabic, sb == Script::Arabic) {
         (true, true) => {
             let carrier = (ga | gb) & gap::CARRIER != 0 && (ga == 0 || gb == 0);
@@ -268,10 +326,14 @@ fn gap_cost(sa: Script, ga: u8, sb: Script, gb: u8, internal: bool) -> f32 {
                 0.0
             }
         }
-        (true, false) => arabic_latin_gap(ga, gb),
-        (false, true) => arabic_latin_gap(gb, ga),
+        (true, false) => arabic_latin_gap(ga, gb, eb, last),
+        (false, true) => arabic_latin_gap(gb, ga, ea, last),
         (false, false) => {
             let (qa, qb) = (ga & QS, gb & QS);
+            // Two scholarly spellings both mark length (ʿĀqil ≠ ʿAqīl).
+            if ea && eb && qa != 0 && qb != 0 && (ga ^ gb) & LONGS != 0 {
+                return 1.0;
+            }
             if latin_glides_differ(ga, gb) {
                 1.0
             } else if qa == 0 && qb == 0 {
@@ -638,6 +700,14 @@ pub(crate) fn vowel_penalty_with(sa: Script, a: &Key, sb: Script, b: &Key, patte
         let faail = |s: Slots| s.c2 != s.c3;
         slots(sa, a).is_some_and(faail) || slots(sb, b).is_some_and(faail)
     };
+    // A two-letter Arabic word hides its long vowels (طه Ṭāhā): no exact reading against it.
+    let hidden = |s: Script, k: &Key| {
+        s == Script::Arabic
+            && k.end & crate::skeleton::end::CLASS == crate::skeleton::end::ANY
+            && k.skeleton.len() <= 2
+    };
+    let exact_a = sa != Script::Arabic && a.flags & flag::EXACT != 0 && !hidden(sb, b);
+    let exact_b = sb != Script::Arabic && b.flags & flag::EXACT != 0 && !hidden(sa, a);
     let any_yod = (a.yod | b.yod) != 0;
     let any_diph = (a.diph | b.diph) != 0;
     for i in 0..n {
@@ -667,7 +737,16 @@ pub(crate) fn vowel_penalty_with(sa: Script, a: &Key, sb: Script, b: &Key, patte
         if both_latin && i >= 2 && latin_imala(ga, gb) && !template() {
             continue;
         }
-        p += gap_cost(sa, ga, sb, gb, i > 0 && i + 1 < n);
+        p += gap_cost(
+            sa,
+            ga,
+            sb,
+            gb,
+            i > 0 && i + 1 < n,
+            exact_a,
+            exact_b,
+            i + 1 == n,
+        );
     }
     if patterns {
         p += pattern_penalty(sa, a, sb, b);
@@ -723,6 +802,18 @@ pub(crate) fn vowel_penalty_with(sa: Script, a: &Key, sb: Script, b: &Key, patte
     use crate::skeleton::flag::H_BEFORE_LONG;
     if sa == Script::Arabic && sb == Script::Arabic && (a.flags ^ b.flags) & H_BEFORE_LONG != 0 {
         p += 1.0;
+    }
+    // The same for a Latin spelling: the vowel after its dropped final h shows which side
+    // of the ح the long ī / ū stood on (فتحية Fathia ≠ فتيحة Fatiha, صبحي Subhi ≠ صبيح Sabih).
+    // An Arabic ا after the ح (ضحى, نهى) is a Latin a, which says nothing.
+    use crate::skeleton::flag::{H_BEFORE_IU, H_DROPPED};
+    if !(sa == Script::Arabic && sb == Script::Arabic) && a.flags & b.flags & H_DROPPED != 0 {
+        let a_only = |s: Script, k: &Key| {
+            s == Script::Arabic && k.flags & H_BEFORE_LONG != 0 && k.flags & H_BEFORE_IU == 0
+        };
+        if !a_only(sa, a) && !a_only(sb, b) && (a.flags ^ b.flags) & H_BEFORE_IU != 0 {
+            p += 1.0;
+        }
     }
     p + end_cost(sa, a.end, sb, b.end)
 }
@@ -798,9 +889,33 @@ fn compare_simple(a: &Unit, b: &Unit) -> UnitMatch {
     let mut best_d = f32::INFINITY;
     let mut best_d_pen = 0.0f32;
     let mut min_len = usize::MAX;
-    let arabic_both = a.script == Script::Arabic && b.script == Script::Arabic;
+    // A scholarly spelling writes ص, ظ, ج, ق, خ, ب as such: against Arabic script or another
+    // scholarly spelling, the cheap pairs of casual spellings (s for z, g for ج) do not apply.
+    let exact = |u: &Unit, k: &Key| u.script == Script::Arabic || k.flags & flag::EXACT != 0;
+    // Exact readings against Arabic script or another scholarly spelling, the plain readings
+    // of a scholarly spelling against casual spellings only.
+    let has_exact = |u: &Unit| u.keys.iter().any(|k| k.flags & flag::EXACT != 0);
+    let (a_exact, b_exact) = (has_exact(a), has_exact(b));
+    let usable = |k: &Key, own_exact: bool, other: &Unit, other_exact: bool| {
+        if k.flags & flag::EXACT != 0 {
+            other.script == Script::Arabic || other_exact
+        } else {
+            !own_exact || (other.script != Script::Arabic && !other_exact)
+        }
+    };
     for ka in &a.keys {
+        if !usable(ka, a_exact, b, b_exact) {
+            continue;
+        }
         for kb in &b.keys {
+            if !usable(kb, b_exact, a, a_exact) {
+                continue;
+            }
+            if (ka.flags & flag::L_ARTICLE != 0 && !b.article)
+                || (kb.flags & flag::L_ARTICLE != 0 && !a.article)
+            {
+                continue;
+            }
             if ka.skeleton == kb.skeleton {
                 let p = vowel_penalty(a.script, ka, b.script, kb);
                 let pat = pattern_penalty(a.script, ka, b.script, kb);
@@ -818,10 +933,10 @@ fn compare_simple(a: &Unit, b: &Unit) -> UnitMatch {
                 if la.abs_diff(lb) > 2 {
                     continue;
                 }
-                let d = if arabic_both {
-                    class_distance_in::<true>(ka.skeleton, kb.skeleton)
+                let d = if exact(a, ka) && exact(b, kb) {
+                    class_distance_in::<true>(ka.skeleton, kb.skeleton, 0, 0)
                 } else {
-                    class_distance_in::<false>(ka.skeleton, kb.skeleton)
+                    class_distance_in::<false>(ka.skeleton, kb.skeleton, ka.soft_s, kb.soft_s)
                 };
                 let pen = if la == lb {
                     vowel_penalty(a.script, ka, b.script, kb)

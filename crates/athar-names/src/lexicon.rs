@@ -5,6 +5,7 @@
 //! strong match, spellings attested for different units are a strong non-match; everything
 //! else falls through to the skeleton rules.
 
+use crate::skeleton::flag::L_ARTICLE;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
@@ -140,7 +141,7 @@ impl Lexicon {
                 for k in u.lookup_keys() {
                     push_unique(lex.by_latin.entry(k.to_string()).or_default(), gid);
                 }
-                for key in &u.keys {
+                for key in u.keys.iter().filter(|k| k.flags & L_ARTICLE == 0) {
                     let list = lex.by_skeleton.entry(key.skeleton.0).or_default();
                     if !list.iter().any(|(s, g)| *g == gid && *s == u.key) {
                         list.push((u.key.clone(), gid));
@@ -179,7 +180,9 @@ impl Lexicon {
             6..=9 => 2,
             _ => 3,
         };
-        for key in &unit.keys {
+        // The Maghrebi-article reading (Larbi as arbi) is evidence only against a unit with
+        // the article, not a way into the table.
+        for key in unit.keys.iter().filter(|k| k.flags & L_ARTICLE == 0) {
             let Some(list) = self.by_skeleton.get(&key.skeleton.0) else {
                 continue;
             };
@@ -211,7 +214,7 @@ impl Lexicon {
         };
         let mut comparable = false;
         for ka in &group.keys {
-            for kb in &unit.keys {
+            for kb in unit.keys.iter().filter(|k| k.flags & L_ARTICLE == 0) {
                 if ka.skeleton.len() == kb.skeleton.len() {
                     comparable = true;
                     if crate::compare::vowel_penalty_with(

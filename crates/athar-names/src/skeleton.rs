@@ -234,6 +234,9 @@ pub struct Key {
     pub diph: u16,
     /// How the reading was made (see [`flag`]).
     pub flags: u8,
+    /// Latin S classes written as a single s between two vowels (bit per class): the only s
+    /// that may be a French spelling of z (see `compare::class_distance_in`).
+    pub soft_s: u16,
 }
 
 /// Flags of a [`Key`].
@@ -245,6 +248,19 @@ pub mod flag {
     /// not before it (فتيحة, صبيح): the skeletons and merged gaps are the same, the words
     /// are not.
     pub const H_BEFORE_LONG: u8 = 2;
+    /// A Latin reading of a spelling in a scholarly scheme (ALA-LC, DIN: a macron or a dot
+    /// below in the word): it marks every long vowel, so its plain a, i, u are short, and
+    /// its consonants are exact (ṣ is ص, never ظ).
+    pub const EXACT: u8 = 4;
+    /// A final ح / ه (Arabic) or h (Latin) was dropped from the skeleton, its gaps merged.
+    pub const H_DROPPED: u8 = 8;
+    /// The dropped final H had an ī or ū after it: Arabic ي / و (فتحية, صبحي), Latin i, y, o,
+    /// u (Fathia, Subhi), not before it (فتيحة Fatiha, صبيح Sabih).
+    pub const H_BEFORE_IU: u8 = 16;
+    /// A Latin reading without a word-initial l, the Maghrebi article glued without its
+    /// vowel (Larbi = العربي, Lakhdar = الأخضر); compared only with a unit that has the
+    /// article.
+    pub const L_ARTICLE: u8 = 32;
 }
 
 /// Builder gap bit above the [`gap`] byte: a Latin i/y glide before another vowel (Bahia,
@@ -336,6 +352,8 @@ pub struct KeyBuilder {
     gem: u16,
     /// Key flags (see [`flag`]).
     flags: u8,
+    /// Latin soft s classes (see [`Key::soft_s`]), bit per class index.
+    soft_s: u16,
 }
 
 impl KeyBuilder {
@@ -349,6 +367,7 @@ impl KeyBuilder {
             parts: 0,
             gem: 0,
             flags: 0,
+            soft_s: 0,
         }
     }
 
@@ -370,6 +389,7 @@ impl KeyBuilder {
             parts: 1 + u8::from(k.end & end::COMPOUND != 0),
             gem: (k.vowels.0 >> GEM_SHIFT) as u16,
             flags: k.flags,
+            soft_s: k.soft_s,
         }
     }
 
@@ -456,6 +476,7 @@ impl KeyBuilder {
         };
         self.gap_bits(*first);
         for (k, (c, g)) in other.classes.iter().zip(rest).enumerate() {
+            let before = self.classes.len();
             if apart && k == 0 {
                 self.classes.push(*c);
                 self.gaps.push(0);
@@ -463,6 +484,9 @@ impl KeyBuilder {
                 self.class_joining(*c);
             } else {
                 self.class(*c);
+            }
+            if self.classes.len() > before && (other.soft_s >> k.min(15)) & 1 == 1 {
+                self.soft_s |= 1 << (self.classes.len() - 1).min(15);
             }
             self.gap_bits(*g);
         }
@@ -474,8 +498,21 @@ impl KeyBuilder {
         if self.classes.len() > 1 && self.classes.last() == Some(&class::H) {
             self.classes.pop();
             let last = self.gaps.pop().unwrap_or(0);
+            // A Latin -ah / -eh is the ة, or a ح hidden in a th (Fathiyeh): it tells nothing
+            // of a ح's place.
+            if !self.latin || self.end != end::AH {
+                self.flags |= flag::H_DROPPED;
+            }
             if !self.latin && last & u16::from(gap::R_A | gap::R_I | gap::R_U) != 0 {
                 self.flags |= flag::H_BEFORE_LONG;
+            }
+            let iu = if self.latin {
+                latin_i_or_u(last)
+            } else {
+                last & u16::from(gap::R_I | gap::R_U) != 0
+            };
+            if iu {
+                self.flags |= flag::H_BEFORE_IU;
             }
             self.gap_bits(last);
             if self.latin && last == 0 {
@@ -504,6 +541,7 @@ impl KeyBuilder {
             yod,
             diph,
             flags: b.flags,
+            soft_s: b.soft_s,
             end: if b.parts > 1 {
                 b.end | end::COMPOUND
             } else {
@@ -774,13 +812,51 @@ fn latin_hiatus_i(g: &[u8]) -> bool {
         .any(|w| matches!(w, [b'i' | b'y', b'a' | b'o' | b'u'] | [b'y', b'e']))
 }
 
+/// A Latin builder gap (with [`YOD`]) that has an i, y, o or u in it, not an e alone (whose
+/// bits are a, i and u at once): the vowel after a dropped final h (Fathia, Subhi, Fethiye).
+fn latin_i_or_u(g: u16) -> bool {
+    let b = g as u8;
+    let all = gap::Q_A | gap::Q_I | gap::Q_U;
+    g & YOD != 0 || (b & (gap::Q_I | gap::Q_U) != 0 && b & all != all)
+}
+
+/// [`latin_gap_bits`] for a spelling in a scholarly scheme (see [`flag::EXACT`]): a long
+/// vowel only where it is written long (ā ī ū, folded to aa ii uu) or as a glide (y, w, ay,
+/// aw), a plain a, i, u is short.
+fn latin_gap_bits_exact(g: &[u8]) -> u8 {
+    let mut bits = latin_gap_bits(g) & !(gap::R_A | gap::R_I | gap::R_U);
+    let has = |w: &[u8]| g.windows(2).any(|x| x == w);
+    if has(b"aa") {
+        bits |= gap::R_A;
+    }
+    // e and o are no letters of ALA-LC or DIN: a Kurdish or Persian ē, ō (Rojdā).
+    if has(b"ii") || g.iter().any(|c| matches!(c, b'y' | b'e')) {
+        bits |= gap::R_I;
+    }
+    if has(b"uu") || g.iter().any(|c| matches!(c, b'w' | b'o')) {
+        bits |= gap::R_U;
+    }
+    if g.contains(&b'e') {
+        bits |= gap::R_A;
+    }
+    bits
+}
+
 /// Key builder for the ASCII letters of a Latin token under a profile.
 pub fn latin_builder(s: &str, profile: Profile) -> KeyBuilder {
+    latin_builder_in(s, profile, false)
+}
+
+/// [`latin_builder`] for a spelling in a scholarly scheme when `exact` (see [`flag::EXACT`]).
+pub fn latin_builder_in(s: &str, profile: Profile, exact: bool) -> KeyBuilder {
     use class::*;
     let b = s.as_bytes();
     let n = b.len();
     let mut k = KeyBuilder::new();
     k.set_latin();
+    if exact {
+        k.set_flags(flag::EXACT);
+    }
     k.end = match b {
         [.., v, b'h'] if matches!(v, b'a' | b'e') && n > 2 => end::AH,
         [.., v, b'h'] if matches!(v, b'o' | b'u') && n > 2 => end::U,
@@ -802,7 +878,12 @@ pub fn latin_builder(s: &str, profile: Profile) -> KeyBuilder {
         if let Some(st) = gs.take() {
             let g = &b[st..end];
             let final_ae = g == b"ae" && end == b.len() && n > 3 && st > 0;
-            k.vowel(latin_gap_bits(if final_ae { b"aa" } else { g }));
+            let g2: &[u8] = if final_ae { b"aa" } else { g };
+            k.vowel(if exact {
+                latin_gap_bits_exact(g2)
+            } else {
+                latin_gap_bits(g2)
+            });
             // A final -ieh (Bahieh, Fathieh) is the i glide before the -eh of ة.
             if latin_hiatus_i(g) || (g.ends_with(b"ie") && &b[end..] == b"h") {
                 k.gap_bits(YOD);
@@ -868,6 +949,17 @@ pub fn latin_builder(s: &str, profile: Profile) -> KeyBuilder {
         };
         for &x in cls {
             k.class(x);
+        }
+        // A single s may write z (French Nisar, Rames, Nasdar); a doubled s or a Turkish
+        // s is s.
+        if c == b's'
+            && step == 1
+            && profile == Profile::Default
+            && nx != b's'
+            && (i == 0 || b[i - 1] != b's')
+            && k.classes.last() == Some(&S)
+        {
+            k.soft_s |= 1 << (k.classes.len() - 1).min(15);
         }
         i += step;
     }

@@ -10,8 +10,8 @@ use crate::lexicon::{
     LATIN_TITLES, LEXICON,
 };
 use crate::skeleton::{
-    Key, KeyBuilder, Profile, arabic_builder, flag, latin_builder, latin_profile_text,
-    turkic_epenthesis, wants_turkic,
+    Key, KeyBuilder, Profile, arabic_builder, flag, latin_builder, latin_builder_in,
+    latin_profile_text, turkic_epenthesis, wants_turkic,
 };
 
 /// What a unit is made of.
@@ -345,6 +345,58 @@ fn latin_glued_article_stem(text: &str) -> Option<&str> {
     })
 }
 
+/// A Latin word in a scholarly scheme (ALA-LC, DIN): a macron or a dot below on one of its
+/// letters. Such a spelling marks every long vowel and every emphatic consonant.
+fn scholarly(raw: &str) -> bool {
+    raw.chars().any(|c| {
+        matches!(
+            c,
+            'ā' | 'ī'
+                | 'ū'
+                | 'ḥ'
+                | 'ṣ'
+                | 'ḍ'
+                | 'ṭ'
+                | 'ẓ'
+                | 'ḏ'
+                | 'ṯ'
+                | 'ḫ'
+                | 'ǧ'
+                | 'ġ'
+                | '\u{0304}'
+                | '\u{0323}'
+        )
+    })
+}
+
+/// Letters of Turkish spelling (Sâcid, Sācid: c is ج there), which no scholarly scheme uses.
+fn turkish_letters(raw: &str) -> bool {
+    let b: Vec<char> = raw.chars().collect();
+    b.iter().enumerate().any(|(i, &c)| {
+        matches!(c, 'ç' | 'ş' | 'ğ' | 'ı' | 'ö' | 'ü')
+            || (c == 'c' && !matches!(b.get(i + 1), Some('h' | 'k')))
+    })
+}
+
+/// ALA-LC writes a final alif maqṣūra as á (Mūsá, Hudá): in a scholarly word, a long ā.
+fn scholarly_raw(raw: &str) -> std::borrow::Cow<'_, str> {
+    if raw.contains('á') {
+        std::borrow::Cow::Owned(raw.replace('á', "ā"))
+    } else {
+        std::borrow::Cow::Borrowed(raw)
+    }
+}
+
+/// The stem of a Latin word that starts with the Maghrebi article l glued without its
+/// vowel (Larbi, Lakhdar, Lhoussine): at least three letters with a consonant, not ll.
+fn maghrebi_l_stem(s: &str) -> Option<&str> {
+    let stem = s.strip_prefix('l')?;
+    (stem.len() >= 3
+        && !stem.starts_with('l')
+        && stem.bytes().any(|c| !is_vowel(c) && c != b'y' && c != b'w'))
+    .then_some(stem)
+}
+
 /// A unit under construction: its tokens and the parts its keys are built from.
 struct Draft {
     toks: Vec<Token>,
@@ -622,6 +674,32 @@ fn finish(d: Draft, lexicon: bool) -> Unit {
                 let mut e = latin_builder(&latin_profile_text(&short, prof), prof);
                 e.set_flags(flag::TURKIC);
                 push_key(&mut keys, e.finish());
+            }
+        }
+        // Maghrebi spelling glues the article without its vowel: Larbi (العربي), Lakhdar
+        // (الأخضر), Lhoussine (الحسين). A reading without the l, for units with the article.
+        if d.kind == UnitKind::Simple
+            && !d.article
+            && let [(p, _)] = d.parts.as_slice()
+            && let Some(stem) = maghrebi_l_stem(&latin_profile_text(&p.raw, Profile::Default))
+        {
+            let mut l = latin_builder(stem, Profile::Default);
+            l.set_flags(flag::L_ARTICLE);
+            push_key(&mut keys, l.finish());
+        }
+        // A word in a scholarly scheme gets an exact reading (see `flag::EXACT`), compared
+        // with Arabic script and other scholarly spellings; its plain readings are compared
+        // with casual spellings only. Not merged with an equal plain reading, whose use
+        // differs.
+        if d.kind == UnitKind::Simple
+            && let [(p, glued)] = d.parts.as_slice()
+            && scholarly(&p.raw)
+            && !turkish_letters(&p.raw)
+        {
+            let s = latin_profile_text(&scholarly_raw(&p.raw), Profile::Default);
+            keys.push(latin_builder_in(&s, Profile::Default, true).finish());
+            if *glued && let Some(stem) = latin_glued_article_stem(&s) {
+                keys.push(latin_builder_in(stem, Profile::Default, true).finish());
             }
         }
     }
