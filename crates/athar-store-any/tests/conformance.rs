@@ -103,6 +103,7 @@ conformance!(
     review_decisions_label_and_merge,
     models_users_audit,
     candidates_by_key,
+    keys_are_replaced_whole,
     large_batch_spans_chunks,
     check_finds_tampering,
     backup_restores,
@@ -643,6 +644,25 @@ async fn models_users_audit(s: &AnyStore) {
     assert!(a.iter().any(|e| e.action == "add_user"));
 }
 
+/// `replace_keys` swaps the whole key table in one transaction; keys of a record that is not
+/// stored are refused and leave the old keys in place.
+async fn keys_are_replaced_whole(s: &AnyStore) {
+    let out = s.write_batch(&three("rk"), &change(0)).await.unwrap();
+    let [a, b, c] = [out.record_ids[0], out.record_ids[1], out.record_ids[2]];
+    let bad = [(5, a), (6, 987_654)];
+    let err = s.replace_keys(&bad, &change(1)).await.unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err}");
+    assert_eq!(s.candidate_ids(&[2], 10).await.unwrap(), vec![a, b]);
+    assert!(s.candidate_ids(&[5], 10).await.unwrap().is_empty());
+    s.replace_keys(&[(5, a), (5, c), (6, b)], &change(2))
+        .await
+        .unwrap();
+    assert!(s.candidate_ids(&[1, 2, 3, 9], 10).await.unwrap().is_empty());
+    assert_eq!(s.candidate_ids(&[5], 10).await.unwrap(), vec![a, c]);
+    assert_eq!(s.candidate_ids(&[6], 10).await.unwrap(), vec![b]);
+    assert_sound(&**s).await;
+}
+
 async fn candidates_by_key(s: &AnyStore) {
     let out = s.write_batch(&three("k"), &change(0)).await.unwrap();
     let c = s.candidates(&[2], 10).await.unwrap();
@@ -957,14 +977,56 @@ async fn ingest_matches_incrementally(s: &AnyStore) {
         1
     );
     assert_sound(&**s).await;
+    // The keys computed afresh from the stored records are the keys stored at import.
+    let (ids, records): (Vec<RecordId>, Vec<athar_linkage::LinkRecord>) = stored_records(s).await;
+    let fresh = ingest::fresh_keys(&records, &ids);
+    assert_keys_stored(s, &fresh).await;
+    // Lost keys (a store written under other name rules): training rebuilds them all.
+    s.replace_keys(&[], &change(4)).await.unwrap();
+    assert!(
+        s.candidate_ids(&[fresh[0].0], 1_000_000)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // Training re-estimates the model from the store, labels included.
     s.add_label(1, 2, false, &change(4)).await.unwrap();
     let report = ingest::train(&**s, &opts, &change(5), &np).await.unwrap();
     assert_eq!(report.labels, 1);
+    assert_eq!(report.keys, fresh.len() as u64);
     assert_eq!(
         s.active_model().await.unwrap().unwrap().version,
         report.version
     );
+    assert_keys_stored(s, &fresh).await;
+    assert_sound(&**s).await;
+}
+
+/// Every stored record, as the engine reads it, with its id.
+async fn stored_records(s: &AnyStore) -> (Vec<RecordId>, Vec<athar_linkage::LinkRecord>) {
+    let mut out = (Vec::new(), Vec::new());
+    let mut after = 0;
+    loop {
+        let page = s.records_page(after, 500).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        for r in &page {
+            out.0.push(r.id);
+            out.1.push(ingest::stored_link_record(r).unwrap());
+        }
+    }
+    out
+}
+
+/// Each `(key, record)` of every 7th record is stored: the key finds the record.
+async fn assert_keys_stored(s: &AnyStore, keys: &[(i64, RecordId)]) {
+    let mut checked = 0;
+    for &(k, r) in keys.iter().filter(|(_, r)| r % 7 == 0) {
+        let found = s.candidate_ids(&[k], 1_000_000).await.unwrap();
+        assert!(found.contains(&r), "key {k} of record {r}");
+        checked += 1;
+    }
+    assert!(checked > 100, "{checked}");
 }
 
 /// Every stored record's person, by record id.

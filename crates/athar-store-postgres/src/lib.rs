@@ -1577,6 +1577,42 @@ impl Store for PgStore {
         tx.commit().await.map_err(db)
     }
 
+    async fn replace_keys(&self, keys: &[(i64, RecordId)], change: &Change) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let mut records: Vec<RecordId> = keys.iter().map(|&(_, r)| r).collect();
+        records.sort_unstable();
+        records.dedup();
+        let found: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM records WHERE id = ANY($1)")
+            .bind(&records)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+        if usize::try_from(found).unwrap_or(0) != records.len() {
+            return Err(StoreError::Invalid(
+                "the keys refer to records that are not stored".into(),
+            ));
+        }
+        sqlx::query("DELETE FROM blocking_keys")
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        for chunk in keys.chunks(100_000) {
+            let (k, r): (Vec<i64>, Vec<RecordId>) = chunk.iter().copied().unzip();
+            sqlx::query(
+                "INSERT INTO blocking_keys (key, record_id)
+                 SELECT * FROM UNNEST($1::bigint[], $2::bigint[])",
+            )
+            .bind(&k)
+            .bind(&r)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        let detail = json!({ "keys": keys.len(), "records": records.len() });
+        audit_tx(&mut tx, "rekey", "store", None, &detail, change).await?;
+        tx.commit().await.map_err(db)
+    }
+
     async fn active_model(&self) -> Result<Option<SavedModel>> {
         let row: Option<(String, String, DateTime<Utc>)> = sqlx::query_as(
             "SELECT version, json, created_at FROM models WHERE active ORDER BY id DESC LIMIT 1",

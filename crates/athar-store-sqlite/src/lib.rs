@@ -209,6 +209,22 @@ impl SqliteStore {
         self.writer.close().await;
     }
 
+    /// The writer connection, held, with foreign-key enforcement as asked (off, the caller
+    /// checks references itself; the pool's `after_release` turns it back on).
+    async fn writer_with_checks(
+        &self,
+        foreign_keys: bool,
+    ) -> Result<sqlx::pool::PoolConnection<Sqlite>> {
+        let mut conn = self.writer.acquire().await.map_err(db)?;
+        if !foreign_keys {
+            sqlx::query("PRAGMA foreign_keys = OFF")
+                .execute(&mut *conn)
+                .await
+                .map_err(db)?;
+        }
+        Ok(conn)
+    }
+
     async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>> {
         self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(db)
     }
@@ -866,13 +882,7 @@ impl Store for SqliteStore {
             && batch.claims.is_empty()
             && batch.determinations.is_empty()
             && batch.detentions.is_empty();
-        let mut conn = self.writer.acquire().await.map_err(db)?;
-        if unchecked {
-            sqlx::query("PRAGMA foreign_keys = OFF")
-                .execute(&mut *conn)
-                .await
-                .map_err(db)?;
-        }
+        let mut conn = self.writer_with_checks(!unchecked).await?;
         let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE")
             .await
             .map_err(db)?;
@@ -1697,6 +1707,45 @@ impl Store for SqliteStore {
         .map_err(db)?;
         audit_tx(&mut tx, "train", "model", Some(version), &json!({}), change).await?;
         tx.commit().await.map_err(db)
+    }
+
+    /// With foreign-key enforcement off (one lookup in the records table per key row was most
+    /// of an import's write time, see [`Store::write_batch`]) and the records checked once.
+    async fn replace_keys(&self, keys: &[(i64, RecordId)], change: &Change) -> Result<()> {
+        let mut conn = self.writer_with_checks(false).await?;
+        let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE")
+            .await
+            .map_err(db)?;
+        let mut records: Vec<RecordId> = keys.iter().map(|&(_, r)| r).collect();
+        records.sort_unstable();
+        records.dedup();
+        for chunk in records.chunks(CHUNK * 4) {
+            let found: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM records WHERE id IN (SELECT value FROM json_each(?1))",
+            )
+            .bind(serde_json::to_string(chunk).map_err(corrupt)?)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+            if usize::try_from(found).unwrap_or(0) != chunk.len() {
+                return Err(StoreError::Invalid(
+                    "the keys refer to records that are not stored".into(),
+                ));
+            }
+        }
+        sqlx::query("DELETE FROM blocking_keys")
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        insert_keys(&mut tx, keys).await?;
+        let detail = json!({ "keys": keys.len(), "records": records.len() });
+        audit_tx(&mut tx, "rekey", "store", None, &detail, change).await?;
+        tx.commit().await.map_err(db)?;
+        sqlx::query("PRAGMA foreign_keys = ON")
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?;
+        Ok(())
     }
 
     async fn active_model(&self) -> Result<Option<SavedModel>> {

@@ -245,14 +245,36 @@ fn new_record_with_keys(
         normalized: serde_json::to_value(&inc.record)
             .map_err(|e| StoreError::Invalid(format!("record does not serialize: {e}")))?,
         display_name: display_name(&inc.record),
-        keys: {
-            let mut keys = block_keys;
-            keys.extend(search_keys);
-            keys.sort_unstable();
-            keys.dedup();
-            keys
-        },
+        keys: stored_keys(block_keys, search_keys),
     })
+}
+
+/// The keys stored for a record: its blocking keys and its search keys, sorted, each once.
+fn stored_keys(block_keys: Vec<i64>, search_keys: Vec<i64>) -> Vec<i64> {
+    let mut keys = block_keys;
+    keys.extend(search_keys);
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
+/// Every stored record's keys computed afresh under the current name and blocking rules, as
+/// `(key, record)` pairs, sorted and distinct ([`Store::replace_keys`]).
+pub fn fresh_keys(records: &[LinkRecord], ids: &[RecordId]) -> Vec<(i64, RecordId)> {
+    let search = name_keys_many(records);
+    let mut keys: Vec<(i64, RecordId)> = records
+        .par_iter()
+        .zip(search)
+        .zip(ids)
+        .flat_map_iter(|((r, search), &id)| {
+            stored_keys(keys_of(r), search)
+                .into_iter()
+                .map(move |k| (k, id))
+        })
+        .collect();
+    keys.par_sort_unstable();
+    keys.dedup();
+    keys
 }
 
 /// The engine's view of a list's new records and their blocking keys ([`keys_of`]), computed
@@ -1016,11 +1038,15 @@ pub struct TrainReport {
     pub labels: u64,
     /// Candidate pairs scored.
     pub pairs_scored: u64,
+    /// Blocking and search keys stored afresh (every record's, under the current rules).
+    pub keys: u64,
 }
 
 /// Re-estimates the matching model from every stored record, with the caseworkers' judgements
-/// (review decisions, labels) as training labels, and saves it as the active model. Memberships
-/// are not changed: the new model scores the records that enter from now on.
+/// (review decisions, labels) as training labels, and saves it as the active model; then
+/// rebuilds every record's stored keys under the current name and blocking rules (a store
+/// written by an earlier build keeps full recall). Memberships are not changed: the new model
+/// scores the records that enter from now on.
 pub async fn train<S: Store + ?Sized>(
     store: &S,
     opts: &MatchOptions,
@@ -1028,6 +1054,7 @@ pub async fn train<S: Store + ?Sized>(
     progress: &dyn Progress,
 ) -> Result<TrainReport> {
     let mut records = Vec::new();
+    let mut ids: Vec<RecordId> = Vec::new();
     let mut index: HashMap<RecordId, usize> = HashMap::new();
     let mut after = 0;
     loop {
@@ -1036,6 +1063,7 @@ pub async fn train<S: Store + ?Sized>(
         after = last.id;
         for r in &page {
             index.insert(r.id, records.len());
+            ids.push(r.id);
             records.push(stored_link_record(r)?);
         }
     }
@@ -1062,11 +1090,16 @@ pub async fn train<S: Store + ?Sized>(
     store
         .save_model(&version, &outcome.model.to_json(), change)
         .await?;
+    progress.stage("rebuilding keys", records.len() as u64);
+    let keys = fresh_keys(&records, &ids);
+    store.replace_keys(&keys, change).await?;
+    progress.advance(records.len() as u64);
     Ok(TrainReport {
         version,
         records: records.len() as u64,
         labels: labels.len() as u64,
         pairs_scored: outcome.pairs_scored,
+        keys: keys.len() as u64,
     })
 }
 

@@ -199,6 +199,12 @@ pub trait Store: Send + Sync {
     /// Saves a model and makes it the active one.
     async fn save_model(&self, version: &str, json: &str, change: &Change) -> Result<()>;
 
+    /// Replaces every stored blocking and search key with `keys` (`(key, record)` pairs,
+    /// sorted and distinct), in one transaction, audited: after a change to the name rules,
+    /// the keys the records were stored with would miss candidates the new rules find.
+    /// Every record must exist (else [`StoreError::Invalid`] and nothing changes).
+    async fn replace_keys(&self, keys: &[(i64, RecordId)], change: &Change) -> Result<()>;
+
     /// The active model, if any.
     async fn active_model(&self) -> Result<Option<SavedModel>>;
 

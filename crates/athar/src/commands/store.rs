@@ -569,8 +569,8 @@ pub fn train(args: DbArgs) -> anyhow::Result<()> {
         bar.finish();
         store.close().await;
         println!(
-            "model {} trained on {} records with {} labels ({} pairs scored)",
-            report.version, report.records, report.labels, report.pairs_scored
+            "model {} trained on {} records with {} labels ({} pairs scored); {} keys rebuilt",
+            report.version, report.records, report.labels, report.pairs_scored, report.keys
         );
         Ok(())
     })
