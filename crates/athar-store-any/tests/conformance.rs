@@ -660,6 +660,8 @@ async fn keys_are_replaced_whole(s: &AnyStore) {
     assert!(s.candidate_ids(&[1, 2, 3, 9], 10).await.unwrap().is_empty());
     assert_eq!(s.candidate_ids(&[5], 10).await.unwrap(), vec![a, c]);
     assert_eq!(s.candidate_ids(&[6], 10).await.unwrap(), vec![b]);
+    // no cap at all
+    assert_eq!(s.candidate_ids(&[5], usize::MAX).await.unwrap(), vec![a, c]);
     assert_sound(&**s).await;
 }
 

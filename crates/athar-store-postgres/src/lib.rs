@@ -948,7 +948,7 @@ impl Store for PgStore {
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(keys)
-            .bind(i64::try_from(max_per_key).unwrap_or(i64::MAX))
+            .bind(cap_bound(max_per_key))
             .fetch_all(&self.pool)
             .await
             .map_err(db)?;
@@ -967,7 +967,7 @@ impl Store for PgStore {
              ORDER BY b.record_id",
         )
         .bind(keys)
-        .bind(i64::try_from(max_per_key).unwrap_or(i64::MAX))
+        .bind(cap_bound(max_per_key))
         .fetch_all(&self.pool)
         .await
         .map_err(db)
@@ -1022,7 +1022,7 @@ impl Store for PgStore {
              ORDER BY r.id",
         )
         .bind(keys)
-        .bind(i64::try_from(max_per_key).unwrap_or(i64::MAX))
+        .bind(cap_bound(max_per_key))
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;

@@ -1087,7 +1087,7 @@ impl Store for SqliteStore {
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(keys_json)
-            .bind(i64::try_from(max_per_key).unwrap_or(i64::MAX))
+            .bind(cap_bound(max_per_key))
             .fetch_all(&self.pool)
             .await
             .map_err(db)?;
@@ -1101,7 +1101,7 @@ impl Store for SqliteStore {
         let sql = format!("{CANDIDATE_IDS} SELECT id FROM ids ORDER BY id");
         sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
             .bind(serde_json::to_string(keys).map_err(corrupt)?)
-            .bind(i64::try_from(max_per_key).unwrap_or(i64::MAX))
+            .bind(cap_bound(max_per_key))
             .fetch_all(&self.pool)
             .await
             .map_err(db)
@@ -1140,7 +1140,7 @@ impl Store for SqliteStore {
         let rows: Vec<(RecordId, PersonId, String, DateTime<Utc>, String)> =
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(serde_json::to_string(keys).map_err(corrupt)?)
-                .bind(i64::try_from(max_per_key).unwrap_or(i64::MAX))
+                .bind(cap_bound(max_per_key))
                 .fetch_all(&self.writer)
                 .await
                 .map_err(db)?;

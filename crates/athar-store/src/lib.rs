@@ -63,6 +63,14 @@ pub enum StoreError {
 /// A result with a [`StoreError`].
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// A per-key cap (`max_per_key` of [`Store::candidate_ids`]) as the SQL integer the backends
+/// bind: `LIMIT cap + 1` must not overflow, so "no cap" (`usize::MAX`) becomes `i64::MAX - 1`.
+pub fn cap_bound(max_per_key: usize) -> i64 {
+    i64::try_from(max_per_key)
+        .unwrap_or(i64::MAX)
+        .min(i64::MAX - 1)
+}
+
 /// The registry's storage. Implementations are cheap to clone (a connection pool inside) and
 /// safe to share between tasks. Every write is one transaction; on SQLite it starts with
 /// `BEGIN IMMEDIATE`, on PostgreSQL it takes the registry's write lock, so concurrent writers
