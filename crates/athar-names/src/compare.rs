@@ -134,7 +134,7 @@ const fn indel_cost(c: u8) -> f32 {
 }
 
 /// Substitution cost between two classes of two Arabic-script spellings. The cheap pairs
-/// that only a Latin spelling makes alike — French s for z, Egyptian or Bedouin g for ج and
+/// that only a Latin spelling makes alike — French s for z, th for ظ, Egyptian or Bedouin g for ج and
 /// ق, zh for ج, q for خ, f for ب — are two different letters in Arabic script (منتظر ≠
 /// منتصر); the confusions of Arabic writers themselves (ض/ظ, ذ/ز, ث/ت/س, ح/خ, س/ش) keep
 /// their cost.
@@ -142,14 +142,15 @@ const fn sub_cost_arabic(a: u8, b: u8) -> f32 {
     use class::*;
     let (x, y) = if a < b { (a, b) } else { (b, a) };
     match (x, y) {
-        (Z, S) | (J, G) | (K, G) | (J, Z) | (K, X) | (B, F) => 1.0,
+        // ط / ظ, ت / ز: a dot apart, but two sounds no writer confuses (ظريف ≠ طريف).
+        (Z, S) | (T, Z) | (J, G) | (K, G) | (J, Z) | (K, X) | (B, F) => 1.0,
         _ => sub_cost(a, b),
     }
 }
 
 /// Class-aware weighted Levenshtein distance between two skeletons.
 pub fn class_distance(a: crate::Skeleton, b: crate::Skeleton) -> f32 {
-    class_distance_in::<false>(a, b, u16::MAX, u16::MAX)
+    class_distance_in::<false>(a, b, [u16::MAX, 0], [u16::MAX, 0])
 }
 
 /// Number of class codes (a class is 5 bits in a [`crate::Skeleton`]).
@@ -198,13 +199,18 @@ static INDEL: [f32; CLASS_CODES] = indel_table();
 /// [`sub_cost_arabic`]). `soft_a` / `soft_b` mark the S classes that are a Latin single s
 /// between vowels (see [`Key::soft_s`]): only such an s may be the French spelling of a z,
 /// so S against Z costs a full point at any other S (منتظر ≠ Montaser, Mountasser).
+/// `marks_a` / `marks_b` are `[soft_s, hard_td]` (see [`Key::hard_td`]): a letter t against a
+/// Z, or against a Latin dh, costs a full point (طريف ≠ Zarif, Tarif ≠ Dharif), as only a
+/// Latin th is ظ or ذ (Kathim = كاظم, Thikra = ذكرى).
 fn class_distance_in<const ARABIC: bool>(
     a: crate::Skeleton,
     b: crate::Skeleton,
-    soft_a: u16,
-    soft_b: u16,
+    marks_a: [u16; 2],
+    marks_b: [u16; 2],
 ) -> f32 {
-    use class::{S, Z};
+    use class::{D, S, T, Z};
+    let [soft_a, hard_a] = marks_a;
+    let [soft_b, hard_b] = marks_b;
     let sub = if ARABIC { &SUB_ARABIC } else { &SUB_LATIN };
     let indel = |c: u8| INDEL[usize::from(c) & (CLASS_CODES - 1)];
     let (ca, na) = a.classes();
@@ -212,6 +218,8 @@ fn class_distance_in<const ARABIC: bool>(
     let (xa, xb) = (&ca[..na], &cb[..nb]);
     let hard_sz =
         !ARABIC && ((xa.contains(&S) && xb.contains(&Z)) || (xa.contains(&Z) && xb.contains(&S)));
+    let hard_t = !ARABIC && (hard_a | hard_b) != 0;
+    let bit = |m: u16, i: usize| (m >> i.min(15)) & 1 == 1;
     // Two rows used in turn (row r in `rows[r % 2]`): neither copied nor swapped per row.
     let mut rows = [[0f32; MAX_CLASSES + 1]; 2];
     for j in 0..nb {
@@ -233,6 +241,12 @@ fn class_distance_in<const ARABIC: bool>(
             if hard_sz
                 && ((x == S && c == Z && (soft_a >> r.min(15)) & 1 == 0)
                     || (x == Z && c == S && (soft_b >> j.min(15)) & 1 == 0))
+            {
+                cost = 1.0;
+            }
+            if hard_t
+                && ((x == T && bit(hard_a, r) && (c == Z || (c == D && bit(hard_b, j))))
+                    || (c == T && bit(hard_b, j) && (x == Z || (x == D && bit(hard_a, r)))))
             {
                 cost = 1.0;
             }
@@ -429,6 +443,64 @@ fn yod_cost(sa: Script, a: &Key, sb: Script, b: &Key, i: usize) -> f32 {
     let hit = (sa != Script::Arabic && a.yod(i) && lacks(sb, b))
         || (sb != Script::Arabic && b.yod(i) && lacks(sa, a));
     if hit { 1.0 } else { 0.0 }
+}
+
+/// Cost of a consonantal Latin w (Fadwa, Fadoua, Hasnaoui; see [`Key::waw`]) in gap `i` of
+/// one reading where the other has no و: an Arabic gap without و (unless a ʿayn or hamza a
+/// short u may stand before is in it: معاذ Mouad, دعاء Duaa; the ة and a final ء after ا are
+/// not), or a Latin gap with no o, u or w, where only a written w counts (see
+/// [`Key::waw_w`]): فداء Fida ≠ فدوى Fadwa, Fadoua; الحسني Hasani ≠ الحسناوي Hasnawi.
+fn waw_cost(sa: Script, a: &Key, sb: Script, b: &Key, i: usize) -> f32 {
+    let last = i + 1 == a.gaps().min(b.gaps());
+    let arabic_lacks = |k: &Key| {
+        let g = k.vowels.gap(i);
+        g & gap::R_U == 0
+            && (g & gap::WILD == 0 || (last && k.flags & flag::SILENT_FINAL_WILD != 0))
+    };
+    let latin_lacks = |k: &Key| !k.waw(i) && k.vowels.gap(i) & gap::R_U == 0;
+    let hit = |s: Script, k: &Key, so: Script, o: &Key| {
+        s != Script::Arabic
+            && if so == Script::Arabic {
+                k.waw(i) && arabic_lacks(o)
+            } else {
+                k.waw_w(i) && latin_lacks(o)
+            }
+    };
+    if hit(sa, a, sb, b) || hit(sb, b, sa, a) {
+        1.0
+    } else {
+        0.0
+    }
+}
+
+/// Cost of the word-initial gap between an Arabic and a Latin single word. Every Arabic word
+/// starts with a consonant: a Latin spelling that starts with a vowel writes an initial ا / أ
+/// / إ or ع, which an Arabic word starting with another consonant lacks (اللامي ≠ Alami),
+/// unless the vowel is a glued article's before its assimilated doubled letter (الزين
+/// Ezzein); an initial ʿayn is always written as a vowel (العلمي ≠ Lami), unlike the hamza of
+/// a dropped initial vowel (Brahim, Smail = إبراهيم, إسماعيل).
+fn initial_cost(a: &Unit, ka: &Key, b: &Unit, kb: &Key) -> f32 {
+    let (ar_unit, ar, la) = match (a.script == Script::Arabic, b.script == Script::Arabic) {
+        (true, false) => (a, ka, kb),
+        (false, true) => (b, kb, ka),
+        // Between two Latin spellings an initial vowel is no evidence: the Maghrebi article
+        // glued with or without its vowel (Elarbi = Larbi) and a vowel dropped before a
+        // cluster (Brahim = Ibrahim) make it one.
+        _ => return 0.0,
+    };
+    if ar_unit.article && la.vowels.geminated(0) {
+        return 0.0;
+    }
+    if (ar.end | la.end) & crate::skeleton::end::COMPOUND != 0 {
+        return 0.0;
+    }
+    let (g_ar, g_la) = (ar.vowels.gap(0), la.vowels.gap(0));
+    let ayn = g_ar & gap::WILD != 0 && g_ar & gap::CARRIER == 0;
+    if (g_ar == 0 && g_la & QS != 0) || (ayn && g_la & QS == 0) {
+        1.0
+    } else {
+        0.0
+    }
 }
 
 /// Cost of a Latin diphthong ai / ay / ei / ey (see [`Key::diphthong`]) in gap `i` of one
@@ -710,10 +782,14 @@ pub(crate) fn vowel_penalty_with(sa: Script, a: &Key, sb: Script, b: &Key, patte
     let exact_b = sb != Script::Arabic && b.flags & flag::EXACT != 0 && !hidden(sa, a);
     let any_yod = (a.yod | b.yod) != 0;
     let any_diph = (a.diph | b.diph) != 0;
+    let any_waw = (a.waw | b.waw) != 0;
     for i in 0..n {
         let (ga, gb) = (a.vowels.gap(i), b.vowels.gap(i));
         if any_yod {
             p += yod_cost(sa, a, sb, b, i);
+        }
+        if any_waw {
+            p += waw_cost(sa, a, sb, b, i);
         }
         if any_diph {
             p += diphthong_cost(sa, a, sb, b, i);
@@ -917,7 +993,7 @@ fn compare_simple(a: &Unit, b: &Unit) -> UnitMatch {
                 continue;
             }
             if ka.skeleton == kb.skeleton {
-                let p = vowel_penalty(a.script, ka, b.script, kb);
+                let p = vowel_penalty(a.script, ka, b.script, kb) + initial_cost(a, ka, b, kb);
                 let pat = pattern_penalty(a.script, ka, b.script, kb);
                 match best_eq {
                     Some(q) if q < p => {}
@@ -934,12 +1010,17 @@ fn compare_simple(a: &Unit, b: &Unit) -> UnitMatch {
                     continue;
                 }
                 let d = if exact(a, ka) && exact(b, kb) {
-                    class_distance_in::<true>(ka.skeleton, kb.skeleton, 0, 0)
+                    class_distance_in::<true>(ka.skeleton, kb.skeleton, [0, 0], [0, 0])
                 } else {
-                    class_distance_in::<false>(ka.skeleton, kb.skeleton, ka.soft_s, kb.soft_s)
+                    class_distance_in::<false>(
+                        ka.skeleton,
+                        kb.skeleton,
+                        [ka.soft_s, ka.hard_td],
+                        [kb.soft_s, kb.hard_td],
+                    )
                 };
                 let pen = if la == lb {
-                    vowel_penalty(a.script, ka, b.script, kb)
+                    vowel_penalty(a.script, ka, b.script, kb) + initial_cost(a, ka, b, kb)
                 } else {
                     0.0
                 };

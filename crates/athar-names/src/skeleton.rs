@@ -232,11 +232,21 @@ pub struct Key {
     pub yod: u16,
     /// Latin inner gaps spelled as a diphthong (bit per gap; see [`Key::diphthong`]).
     pub diph: u16,
+    /// Latin gaps after the first with a w or a u before a vowel (bit per gap; see
+    /// [`Key::waw`]).
+    pub waw: u16,
+    /// The gaps of `waw` spelled with a w (see [`Key::waw_w`]).
+    pub waw_w: u16,
     /// How the reading was made (see [`flag`]).
     pub flags: u8,
     /// Latin S classes written as a single s between two vowels (bit per class): the only s
     /// that may be a French spelling of z (see `compare::class_distance_in`).
     pub soft_s: u16,
+    /// T classes that are a letter t (Latin t not in a th, Arabic ت ط ث) and D classes that
+    /// are a Latin dh (bit per class): a t is never ظ / ز, a dh never ت / ط / ث, so only a
+    /// Latin th (Kathim = كاظم) is the cheap T / Z or T / D substitution (see
+    /// `compare::class_distance_in`).
+    pub hard_td: u16,
 }
 
 /// Flags of a [`Key`].
@@ -261,6 +271,9 @@ pub mod flag {
     /// vowel (Larbi = العربي, Lakhdar = الأخضر); compared only with a unit that has the
     /// article.
     pub const L_ARTICLE: u8 = 32;
+    /// An Arabic reading whose last gap has no ʿayn or hamza a short u may stand before:
+    /// its only one is the ة or a word-final ء after ا (فداء, not دعاء).
+    pub const SILENT_FINAL_WILD: u8 = 64;
 }
 
 /// Builder gap bit above the [`gap`] byte: a Latin i/y glide before another vowel (Bahia,
@@ -270,6 +283,14 @@ const YOD: u16 = 1 << 8;
 /// Builder gap bit: a Latin inner gap spelled ai, ay, ei or ey between two consonants (Obeidi,
 /// Ubaydi, Zeinab), the diphthong ay, which Arabic writes with ي.
 const DIPH: u16 = 1 << 9;
+
+/// Builder gap bit: a Latin gap after the first with a u before another vowel (Fadoua, Fadua,
+/// Hasnaoui): the consonant و, or a short u before a ʿayn or hamza (Duaa = دعاء, Nuaimi).
+const WAW: u16 = 1 << 10;
+
+/// Builder gap bit: a Latin gap after the first with a written w (Fadwa, Hasnawi): the
+/// consonant و.
+const WAW_W: u16 = 1 << 11;
 
 /// Word-ending classes of a reading, compared by the vowel-anchor check: the feminine ة and
 /// the final long vowels separate names that share a skeleton (كنان / كنانة, مهدي / مهدية).
@@ -320,6 +341,21 @@ impl Key {
         i < 16 && (self.diph >> i) & 1 == 1
     }
 
+    /// True when Latin gap `i` (not the first) has a w, or a u before another vowel (فدوى
+    /// Fadwa, Fadoua, Fadua; الحسناوي Hasnaoui): a consonant و, not a vowel, so the Arabic
+    /// has a و there (فداء Fida ≠ Fadwa, الحسني Hasani ≠ Hasnawi).
+    pub fn waw(&self, i: usize) -> bool {
+        i < 16 && (self.waw >> i) & 1 == 1
+    }
+
+    /// True when Latin gap `i` (not the first) has a written w: a consonant و whatever
+    /// stands around it. A u before a vowel may instead be a short u before a ʿayn or hamza
+    /// the spelling drops (Duaa = دعاء, Nuaimi = النعيمي, Mouad = معاذ), so between two Latin
+    /// spellings only the w is evidence (Fadwa ≠ Feda, Nuaimi = Naimi).
+    pub fn waw_w(&self, i: usize) -> bool {
+        i < 16 && (self.waw_w >> i) & 1 == 1
+    }
+
     /// True for a reading under the Turkish/Kurdish profile.
     pub fn turkic(&self) -> bool {
         self.flags & flag::TURKIC != 0
@@ -354,6 +390,8 @@ pub struct KeyBuilder {
     flags: u8,
     /// Latin soft s classes (see [`Key::soft_s`]), bit per class index.
     soft_s: u16,
+    /// Letter-t and dh classes (see [`Key::hard_td`]), bit per class index.
+    hard_td: u16,
 }
 
 impl KeyBuilder {
@@ -368,6 +406,7 @@ impl KeyBuilder {
             gem: 0,
             flags: 0,
             soft_s: 0,
+            hard_td: 0,
         }
     }
 
@@ -379,6 +418,8 @@ impl KeyBuilder {
                 u16::from(k.vowels.gap(i))
                     | if k.yod(i) { YOD } else { 0 }
                     | if k.diphthong(i) { DIPH } else { 0 }
+                    | if k.waw(i) { WAW } else { 0 }
+                    | if k.waw_w(i) { WAW_W } else { 0 }
             })
             .collect();
         KeyBuilder {
@@ -390,6 +431,7 @@ impl KeyBuilder {
             gem: (k.vowels.0 >> GEM_SHIFT) as u16,
             flags: k.flags,
             soft_s: k.soft_s,
+            hard_td: k.hard_td,
         }
     }
 
@@ -420,6 +462,14 @@ impl KeyBuilder {
         }
         self.classes.push(c);
         self.gaps.push(0);
+    }
+
+    /// Marks the class just added as a letter t or a dh (see [`Key::hard_td`]), unless it
+    /// collapsed into the one before.
+    fn mark_hard(&mut self, before: usize) {
+        if self.classes.len() > before {
+            self.hard_td |= 1 << (self.classes.len() - 1).min(15);
+        }
     }
 
     /// Marks the builder as Latin (see [`KeyBuilder::drop_final_h`]).
@@ -488,6 +538,9 @@ impl KeyBuilder {
             if self.classes.len() > before && (other.soft_s >> k.min(15)) & 1 == 1 {
                 self.soft_s |= 1 << (self.classes.len() - 1).min(15);
             }
+            if self.classes.len() > before && (other.hard_td >> k.min(15)) & 1 == 1 {
+                self.hard_td |= 1 << (self.classes.len() - 1).min(15);
+            }
             self.gap_bits(*g);
         }
     }
@@ -535,13 +588,17 @@ impl KeyBuilder {
                 .fold(0u16, |m, (i, _)| m | 1 << i)
         };
         let (yod, diph) = (bits(YOD), bits(DIPH));
+        let (waw, waw_w) = (bits(WAW | WAW_W), bits(WAW_W));
         Key {
             skeleton: Skeleton::from_classes(&b.classes),
             vowels: VowelSig(VowelSig::from_gaps(&b.gaps).0 | (u128::from(b.gem) << GEM_SHIFT)),
             yod,
             diph,
+            waw,
+            waw_w,
             flags: b.flags,
             soft_s: b.soft_s,
+            hard_td: b.hard_td,
             end: if b.parts > 1 {
                 b.end | end::COMPOUND
             } else {
@@ -587,7 +644,11 @@ pub fn arabic_builder(token: &str) -> KeyBuilder {
             'ي' if initial => b.class(Y),
             'ي' => b.vowel(gap::R_I),
             'ب' | 'پ' => b.class(B),
-            'ت' | 'ط' | 'ث' => b.class(T),
+            'ت' | 'ط' | 'ث' => {
+                let before = b.classes.len();
+                b.class(T);
+                b.mark_hard(before);
+            }
             'ج' | 'ژ' => b.class(J),
             'ح' | 'ه' => b.class(H),
             'خ' => b.class(X),
@@ -604,6 +665,22 @@ pub fn arabic_builder(token: &str) -> KeyBuilder {
             'ر' => b.class(R),
             _ => {}
         }
+    }
+    // The letters of the last gap: after the last consonant letter.
+    let tail: Vec<char> = chars
+        .iter()
+        .rev()
+        .take_while(|c| !is_arabic_consonant(**c) && !matches!(c, 'و' | 'ي'))
+        .copied()
+        .collect();
+    let silent = |i: usize, c: char| c == 'ة' || (c == 'ء' && i == 0 && tail.get(1) == Some(&'ا'));
+    if n > 2
+        && tail
+            .iter()
+            .enumerate()
+            .all(|(i, c)| !matches!(c, 'ء' | 'ع' | 'أ' | 'إ' | 'ئ' | 'ؤ' | 'ة') || silent(i, *c))
+    {
+        b.set_flags(flag::SILENT_FINAL_WILD);
     }
     if n == 2 && b.end == end::ANY {
         // طه is Ṭāhā: a two-letter name hides its long vowels, any spelling of them fits.
@@ -761,6 +838,11 @@ pub fn wants_turkic(raw: &str) -> bool {
 }
 
 fn latin_gap_bits(g: &[u8]) -> u8 {
+    // A doubled ee is the English spelling of ī (Nadeem, Afeef, Shereen), never the single e
+    // of an imala ā (Afef = عفاف) or of a short vowel.
+    if g == b"ee" {
+        return gap::Q_I | gap::R_I | gap::LONG;
+    }
     let mut bits = 0u8;
     for &c in g {
         bits |= match c {
@@ -810,6 +892,13 @@ fn final_ae_consonant(c: u8) -> bool {
 fn latin_hiatus_i(g: &[u8]) -> bool {
     g.windows(2)
         .any(|w| matches!(w, [b'i' | b'y', b'a' | b'o' | b'u'] | [b'y', b'e']))
+}
+
+/// A Latin vowel run with a u before another vowel (Fadoua, Fadua, Hasnaoui): a glide, which
+/// Arabic writes with و, or a short u before a dropped ʿayn or hamza (Duaa, Mouad).
+fn latin_u_glide(g: &[u8]) -> bool {
+    g.windows(2)
+        .any(|w| matches!(w, [b'u', b'a' | b'e' | b'i']))
 }
 
 /// A Latin builder gap (with [`YOD`]) that has an i, y, o or u in it, not an e alone (whose
@@ -891,6 +980,13 @@ pub fn latin_builder_in(s: &str, profile: Profile, exact: bool) -> KeyBuilder {
             if st > 0 && end < b.len() && matches!(g, [b'a' | b'e', b'i' | b'y']) {
                 k.gap_bits(DIPH);
             }
+            // The u of a French / Spanish gu, qu before a vowel is silent (Meguid = مجيد).
+            if st > 0 && !matches!(b[st - 1], b'g' | b'q') && latin_u_glide(g) {
+                k.gap_bits(WAW);
+            }
+            if st > 0 && g.contains(&b'w') {
+                k.gap_bits(WAW_W);
+            }
         }
     };
     while i < n {
@@ -947,8 +1043,12 @@ pub fn latin_builder_in(s: &str, profile: Profile, exact: bool) -> KeyBuilder {
             (b'y', _) => (&[Y], 1),
             _ => (&[], 1),
         };
+        let before = k.classes.len();
         for &x in cls {
             k.class(x);
+        }
+        if (c == b't' && step == 1) || (c == b'd' && nx == b'h') {
+            k.mark_hard(before);
         }
         // A single s may write z (French Nisar, Rames, Nasdar); a doubled s or a Turkish
         // s is s.
