@@ -1015,6 +1015,9 @@ pub fn latin_builder_in(s: &str, profile: Profile, exact: bool) -> KeyBuilder {
             (b's' | b'c', b'h') => (&[C], 2),
             (b'k', b'h') => (&[X], 2),
             (b'g', b'h') => (&[G], 2),
+            // French Maghrebi spelling writes an initial غ as rh (Rhaida = غيداء, Rharbi =
+            // الغربي): no Arabic word starts with ر + ه / ح with no vowel between.
+            (b'r', b'h') if i == 0 && profile == Profile::Default => (&[G], 2),
             (b't', b'h') => (&[T], 2),
             (b'd', b'h') => (&[D], 2),
             (b'd', b'j') => (&[J], 2),
