@@ -61,10 +61,18 @@ pub enum Rule {
     GivenFatherBirthYear,
     /// Skeletons of given and family names and the month of detention (or of last sight).
     GivenFamilyDetentionMonth,
+    /// The names crate's term keys (the attested name, else its skeleton, in any script) of
+    /// given, father's and family names: a Latin spelling whose skeleton differs from the
+    /// Arabic one's (a vowel read as a consonant, a Turkish reading) still meets it.
+    TermGivenFatherFamily,
+    /// The names crate's term keys of given and family names, and the birth year.
+    TermGivenFamilyBirthYear,
+    /// The names crate's term keys of given and family names, and the month of detention.
+    TermGivenFamilyDetentionMonth,
 }
 
 /// All rules, in report order.
-pub const RULES: [Rule; 21] = [
+pub const RULES: [Rule; 24] = [
     Rule::GivenFather,
     Rule::GivenFamily,
     Rule::GivenBirthYear,
@@ -86,6 +94,9 @@ pub const RULES: [Rule; 21] = [
     Rule::GivenFatherFamily,
     Rule::GivenFatherBirthYear,
     Rule::GivenFamilyDetentionMonth,
+    Rule::TermGivenFatherFamily,
+    Rule::TermGivenFamilyBirthYear,
+    Rule::TermGivenFamilyDetentionMonth,
 ];
 
 impl Rule {
@@ -113,6 +124,9 @@ impl Rule {
             Rule::GivenFatherFamily => &[0, 1, 3],
             Rule::GivenFatherBirthYear => &[0, 1, 7],
             Rule::GivenFamilyDetentionMonth => &[0, 3, 13],
+            Rule::TermGivenFatherFamily => &[0, 1, 3],
+            Rule::TermGivenFamilyBirthYear => &[0, 3, 7],
+            Rule::TermGivenFamilyDetentionMonth => &[0, 3, 13],
         }
     }
 
@@ -140,6 +154,9 @@ impl Rule {
             Rule::GivenFatherFamily => "given+father+family",
             Rule::GivenFatherBirthYear => "given+father+birth_year",
             Rule::GivenFamilyDetentionMonth => "given+family+detention_month",
+            Rule::TermGivenFatherFamily => "term:given+father+family",
+            Rule::TermGivenFamilyBirthYear => "term:given+family+birth_year",
+            Rule::TermGivenFamilyDetentionMonth => "term:given+family+detention_month",
         }
     }
 
@@ -167,6 +184,9 @@ impl Rule {
             Rule::GivenFatherFamily => 19,
             Rule::GivenFatherBirthYear => 20,
             Rule::GivenFamilyDetentionMonth => 21,
+            Rule::TermGivenFatherFamily => 22,
+            Rule::TermGivenFamilyBirthYear => 23,
+            Rule::TermGivenFamilyDetentionMonth => 24,
         }
     }
 
@@ -259,6 +279,21 @@ pub fn keys(p: &Prepared) -> Vec<BlockKey> {
         }
         if let Some(f) = family {
             out.push(k(Rule::FamilyBirthDay, &[f, day]));
+        }
+    }
+    let term = |i: usize| (!p.roles[i].is_empty()).then(|| p.roles[i].term_key());
+    if let (Some(g), Some(fa)) = (term(0), term(3)) {
+        if let Some(f) = term(1) {
+            out.push(k(Rule::TermGivenFatherFamily, &[g, f, fa]));
+        }
+        if let Some(y) = by {
+            out.push(k(Rule::TermGivenFamilyBirthYear, &[g, fa, y]));
+        }
+        if let (Some(y), Some(m)) = (p.detention.year, p.detention.month) {
+            out.push(k(
+                Rule::TermGivenFamilyDetentionMonth,
+                &[g, fa, (y as u64) * 12 + u64::from(m)],
+            ));
         }
     }
     if let Some(n) = p.prison_number {
