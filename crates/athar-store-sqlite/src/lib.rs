@@ -39,8 +39,12 @@ const CHUNK: usize = 5_000;
 /// 0x7fff0000 bytes.
 const MMAP_SIZE: &str = "2147418112";
 
-/// How often the checkpointer copies committed WAL frames into the database file.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+/// How often the checkpointer copies committed WAL frames into the database file. A
+/// checkpoint's writes still slow the commit that syncs the WAL while they are flushed (ext4
+/// flushes them in the same journal commit): every 200 ms, one single-record ingest in ~35 at
+/// 1M records paid 8–17 ms for it; every second, about one in 200 (p99 21.7 / 18.9 → 18.0 /
+/// 15.6 ms, two runs each). The WAL between two checkpoints stays a few MB.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 
 /// The SQLite store on one database file: a pool of readers and one writer connection.
 ///
