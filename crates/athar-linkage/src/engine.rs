@@ -572,6 +572,18 @@ fn pair_weights(prepared: &[Prepared], sample: &[Obs], blocked: usize) -> model:
 /// Prepares every record, parsing each distinct name string once (in parallel) and sharing the
 /// parsed fields between the records that carry them.
 pub fn prepare_all(records: &[LinkRecord], progress: &dyn Progress) -> Vec<Prepared> {
+    prepare_with(records, progress, |distinct| {
+        distinct.par_iter().map(|s| names::parse(s)).collect()
+    })
+}
+
+/// [`prepare_all`] with the distinct name strings parsed by `parse_distinct` (one field per
+/// string, in order).
+pub(crate) fn prepare_with(
+    records: &[LinkRecord],
+    progress: &dyn Progress,
+    parse_distinct: impl FnOnce(&[&str]) -> Vec<NameField>,
+) -> Vec<Prepared> {
     let mut index: FxMap<&str, u32> = FxMap::default();
     let mut distinct: Vec<&str> = Vec::new();
     for r in records {
@@ -584,7 +596,7 @@ pub fn prepare_all(records: &[LinkRecord], progress: &dyn Progress) -> Vec<Prepa
             }
         }
     }
-    let parsed: Vec<NameField> = distinct.par_iter().map(|s| names::parse(s)).collect();
+    let parsed = parse_distinct(&distinct);
     let lookup = |s: &str| match index.get(s) {
         Some(&i) => parsed[i as usize].clone(),
         None => names::parse(s),

@@ -26,7 +26,7 @@ use rayon::prelude::*;
 use crate::blocking::{self, BlockingReport};
 use crate::cluster::{self, ClusterOptions};
 use crate::compare::Prepared;
-use crate::engine::{Match, Model, Progress, ScoredPair, prepare_all, score_blocks};
+use crate::engine::{Match, Model, Progress, ScoredPair, prepare_all, prepare_with, score_blocks};
 use crate::names::{self, FxMap, NameField};
 use crate::record::LinkRecord;
 
@@ -300,46 +300,34 @@ impl ParsedNames {
 /// [`prepare_all`] for a single record's candidates, through the [`PARSED`] names: the
 /// distinct names not seen before are parsed (in parallel) and remembered.
 fn prepare_cached(records: &[LinkRecord]) -> Vec<Prepared> {
-    let mut distinct: FxMap<&str, NameField> = FxMap::default();
-    for r in records {
-        for s in r.name_fields() {
-            if !s.is_empty() {
-                distinct.entry(s).or_default();
-            }
-        }
-    }
-    let mut missing: Vec<&str> = Vec::new();
-    {
-        let mut cache = PARSED
+    prepare_with(records, &crate::engine::NoProgress, parse_remembered)
+}
+
+/// The fields of `distinct` names, in order: remembered ones from [`PARSED`], the others
+/// parsed (in parallel) and remembered.
+fn parse_remembered(distinct: &[&str]) -> Vec<NameField> {
+    let lock = || {
+        PARSED
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        for (s, f) in &mut distinct {
-            match cache.get(s) {
-                Some(hit) => *f = hit,
-                None => missing.push(s),
-            }
-        }
-    }
-    let parsed: Vec<NameField> = missing.par_iter().map(|s| names::parse(s)).collect();
-    {
-        let mut cache = PARSED
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        for (s, f) in missing.iter().zip(&parsed) {
-            cache.put(s, f.clone());
-        }
-    }
-    for (s, f) in missing.into_iter().zip(parsed) {
-        distinct.insert(s, f);
-    }
-    let lookup = |s: &str| match distinct.get(s) {
-        Some(f) => f.clone(),
-        None => names::parse(s),
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     };
-    records
+    let mut fields: Vec<Option<NameField>> = {
+        let mut cache = lock();
+        distinct.iter().map(|s| cache.get(s)).collect()
+    };
+    let missing: Vec<usize> = (0..distinct.len())
+        .filter(|&i| fields[i].is_none())
+        .collect();
+    let parsed: Vec<NameField> = missing
         .par_iter()
-        .map(|r| Prepared::with_names(r, &lookup))
-        .collect()
+        .map(|&i| names::parse(distinct[i]))
+        .collect();
+    let mut cache = lock();
+    for (&i, f) in missing.iter().zip(parsed) {
+        cache.put(distinct[i], f.clone());
+        fields[i] = Some(f);
+    }
+    fields.into_iter().map(Option::unwrap_or_default).collect()
 }
 
 #[cfg(test)]

@@ -153,7 +153,8 @@ impl SqliteStore {
             .pragma("temp_store", "memory")
             // Reads through a memory map (up to SQLite's 2 GiB limit) rather than a `pread`
             // and a copy per page: a single-record ingest reads ~200 candidates scattered over
-            // the records table, about 30 % faster mapped at 1M records.
+            // the records table; at 1M records the candidate phase's median went 5.1 → 3.8 ms
+            // mapped (one back-to-back pair under load, BENCHMARKS Store 2026-12-08).
             .pragma("mmap_size", MMAP_SIZE);
         let connect = |n: u32| {
             SqlitePoolOptions::new()
@@ -270,16 +271,7 @@ async fn check_references(tx: &mut Tx<'_>, batch: &WriteBatch) -> Result<()> {
         if ids.is_empty() {
             continue;
         }
-        let sql =
-            format!("SELECT COUNT(*) FROM {table} WHERE id IN (SELECT value FROM json_each(?1))");
-        let found: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .bind(serde_json::to_string(&ids).map_err(corrupt)?)
-            .fetch_one(&mut **tx)
-            .await
-            .map_err(db)?;
-        let missing = ids
-            .len()
-            .saturating_sub(usize::try_from(found).unwrap_or(0));
+        let missing = missing_rows(tx, table, ids).await?;
         if missing > 0 {
             return Err(StoreError::Invalid(format!(
                 "the batch refers to {missing} {table} that are not stored"
@@ -287,6 +279,23 @@ async fn check_references(tx: &mut Tx<'_>, batch: &WriteBatch) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// How many of `ids` (sorted, distinct) have no row in `table` (`records` or `persons`).
+async fn missing_rows(tx: &mut Tx<'_>, table: &'static str, ids: &[i64]) -> Result<usize> {
+    let sql = format!("SELECT COUNT(*) FROM {table} WHERE id IN (SELECT value FROM json_each(?1))");
+    let mut missing = 0;
+    for chunk in ids.chunks(CHUNK * 4) {
+        let found: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(serde_json::to_string(chunk).map_err(corrupt)?)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(db)?;
+        missing += chunk
+            .len()
+            .saturating_sub(usize::try_from(found).unwrap_or(0));
+    }
+    Ok(missing)
 }
 
 /// A write transaction: on the writer pool ([`SqliteStore::begin_write`]), or on a writer
@@ -1723,19 +1732,10 @@ impl Store for SqliteStore {
         let mut records: Vec<RecordId> = keys.iter().map(|&(_, r)| r).collect();
         records.sort_unstable();
         records.dedup();
-        for chunk in records.chunks(CHUNK * 4) {
-            let found: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM records WHERE id IN (SELECT value FROM json_each(?1))",
-            )
-            .bind(serde_json::to_string(chunk).map_err(corrupt)?)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db)?;
-            if usize::try_from(found).unwrap_or(0) != chunk.len() {
-                return Err(StoreError::Invalid(
-                    "the keys refer to records that are not stored".into(),
-                ));
-            }
+        if missing_rows(&mut tx, "records", &records).await? > 0 {
+            return Err(StoreError::Invalid(
+                "the keys refer to records that are not stored".into(),
+            ));
         }
         sqlx::query("DELETE FROM blocking_keys")
             .execute(&mut *tx)
