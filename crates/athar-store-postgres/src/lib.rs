@@ -31,6 +31,12 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// Rows per bulk statement.
 const CHUNK: usize = 5_000;
 
+/// The blocking keys `$1` whose posting list holds at most `$2` records (`ok`): the candidate
+/// rule every candidate query starts from.
+const OK_KEYS: &str = "WITH k(key) AS (SELECT DISTINCT unnest($1::bigint[])),
+     ok(key) AS (SELECT k.key FROM k WHERE (SELECT COUNT(*) FROM
+         (SELECT 1 FROM blocking_keys b WHERE b.key = k.key LIMIT $2 + 1) AS capped) <= $2)";
+
 /// The PostgreSQL store: a connection pool on one database (optionally one schema).
 #[derive(Debug, Clone)]
 pub struct PgStore {
@@ -936,9 +942,7 @@ impl Store for PgStore {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "WITH k(key) AS (SELECT DISTINCT unnest($1::bigint[])),
-                  ok(key) AS (SELECT k.key FROM k WHERE (SELECT COUNT(*) FROM
-                      (SELECT 1 FROM blocking_keys b WHERE b.key = k.key LIMIT $2 + 1) AS capped) <= $2),
+            "{OK_KEYS},
                   ids(id) AS (SELECT DISTINCT b.record_id FROM blocking_keys b JOIN ok ON b.key = ok.key)
              SELECT {RECORD_COLUMNS} FROM ids
              JOIN records r ON r.id = ids.id
@@ -959,13 +963,11 @@ impl Store for PgStore {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        sqlx::query_scalar(
-            "WITH k(key) AS (SELECT DISTINCT unnest($1::bigint[])),
-                  ok(key) AS (SELECT k.key FROM k WHERE (SELECT COUNT(*) FROM
-                      (SELECT 1 FROM blocking_keys b WHERE b.key = k.key LIMIT $2 + 1) AS capped) <= $2)
+        sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "{OK_KEYS}
              SELECT DISTINCT b.record_id FROM blocking_keys b JOIN ok ON b.key = ok.key
-             ORDER BY b.record_id",
-        )
+             ORDER BY b.record_id"
+        )))
         .bind(keys)
         .bind(cap_bound(max_per_key))
         .fetch_all(&self.pool)
@@ -1012,14 +1014,12 @@ impl Store for PgStore {
         // The ids as an array (an init plan): the records are then read by primary key, never
         // by a join the planner might turn into a scan.
         let rows: Vec<(RecordId, PersonId, String, DateTime<Utc>, String)> = sqlx::query_as(
-            "WITH k(key) AS (SELECT DISTINCT unnest($1::bigint[])),
-                  ok(key) AS (SELECT k.key FROM k WHERE (SELECT COUNT(*) FROM
-                      (SELECT 1 FROM blocking_keys b WHERE b.key = k.key LIMIT $2 + 1) AS capped) <= $2)
+            sqlx::AssertSqlSafe(format!("{OK_KEYS}
              SELECT r.id, m.person_id, s.name, r.created_at, r.normalized::text
              FROM records r JOIN memberships m ON m.record_id = r.id
              JOIN sources s ON s.id = r.source_id
              WHERE r.id = ANY(ARRAY(SELECT b.record_id FROM blocking_keys b JOIN ok ON b.key = ok.key))
-             ORDER BY r.id",
+             ORDER BY r.id")),
         )
         .bind(keys)
         .bind(cap_bound(max_per_key))

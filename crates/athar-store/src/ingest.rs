@@ -1042,17 +1042,22 @@ pub struct TrainReport {
     pub keys: u64,
 }
 
-/// Re-estimates the matching model from every stored record, with the caseworkers' judgements
-/// (review decisions, labels) as training labels, and saves it as the active model; then
-/// rebuilds every record's stored keys under the current name and blocking rules (a store
-/// written by an earlier build keeps full recall). Memberships are not changed: the new model
-/// scores the records that enter from now on.
-pub async fn train<S: Store + ?Sized>(
-    store: &S,
-    opts: &MatchOptions,
-    change: &Change,
-    progress: &dyn Progress,
-) -> Result<TrainReport> {
+/// What a training reads from a store: every record as the engine sees it, in id order, and
+/// the caseworkers' judgements as labels over their positions.
+#[derive(Debug, Clone)]
+pub struct TrainingSet {
+    /// The records, in id order.
+    pub records: Vec<LinkRecord>,
+    /// Their ids, in the same order.
+    pub ids: Vec<RecordId>,
+    /// Position of each record id in `records`.
+    pub index: HashMap<RecordId, usize>,
+    /// Judgements (review decisions, labels) between stored records.
+    pub labels: Vec<athar_linkage::Label>,
+}
+
+/// Reads the [`TrainingSet`] of a store; at least two records are needed.
+pub async fn training_set<S: Store + ?Sized>(store: &S) -> Result<TrainingSet> {
     let mut records = Vec::new();
     let mut ids: Vec<RecordId> = Vec::new();
     let mut index: HashMap<RecordId, usize> = HashMap::new();
@@ -1084,6 +1089,31 @@ pub async fn train<S: Store + ?Sized>(
             })
         })
         .collect();
+    Ok(TrainingSet {
+        records,
+        ids,
+        index,
+        labels,
+    })
+}
+
+/// Re-estimates the matching model from every stored record, with the caseworkers' judgements
+/// (review decisions, labels) as training labels, and saves it as the active model; then
+/// rebuilds every record's stored keys under the current name and blocking rules (a store
+/// written by an earlier build keeps full recall). Memberships are not changed: the new model
+/// scores the records that enter from now on.
+pub async fn train<S: Store + ?Sized>(
+    store: &S,
+    opts: &MatchOptions,
+    change: &Change,
+    progress: &dyn Progress,
+) -> Result<TrainReport> {
+    let TrainingSet {
+        records,
+        ids,
+        labels,
+        ..
+    } = training_set(store).await?;
     let outcome = athar_linkage::link(&records, &labels, &opts.link, progress)
         .map_err(|e| StoreError::Invalid(format!("linkage: {e}")))?;
     let version = model_version(change.at, "train");

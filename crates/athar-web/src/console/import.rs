@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use askama::Template;
 use std::sync::Arc;
 
-use athar_linkage::{Label, LinkOptions, NoProgress, Progress};
+use athar_linkage::{LinkOptions, NoProgress, Progress};
 use athar_reader::{ReadOptions, open_bytes};
 use athar_record::{Field, FieldMap};
 use athar_store::ingest::{self, Incoming, MatchOptions};
@@ -446,48 +446,30 @@ pub struct TrainReport {
     pub labels: usize,
     /// Open review items rescored.
     pub rescored: usize,
+    /// Blocking and search keys stored afresh.
+    pub keys: usize,
 }
 
 /// Re-estimates the model from every stored record with every human judgement as a label,
-/// saves it as the active model, and rescores the open review queue with it.
+/// saves it as the active model, rebuilds every record's stored keys under the current rules
+/// (as `athar train` does), and rescores the open review queue with it.
 pub async fn retrain(
     state: &AppState,
     store: &dyn ConsoleBackend,
     change: &Change,
 ) -> Result<TrainReport, ConsoleError> {
-    let mut stored = Vec::new();
-    let mut after = 0;
-    loop {
-        let page = store.records_page(after, 10_000).await?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
-        stored.extend(page);
+    let ingest::TrainingSet {
+        mut records,
+        ids,
+        index,
+        labels,
+    } = ingest::training_set(store).await.map_err(|e| match e {
+        StoreError::Invalid(msg) => ConsoleError::Refused(msg),
+        e => e.into(),
+    })?;
+    for (lr, id) in records.iter_mut().zip(&ids) {
+        lr.id = id.to_string();
     }
-    if stored.len() < 2 {
-        return Err(ConsoleError::Refused(
-            "the store has too few records to train on".into(),
-        ));
-    }
-    let mut records = Vec::with_capacity(stored.len());
-    let mut index = HashMap::with_capacity(stored.len());
-    for (i, r) in stored.iter().enumerate() {
-        let mut lr = ingest::stored_link_record(r)?;
-        lr.id = r.id.to_string();
-        index.insert(r.id, i);
-        records.push(lr);
-    }
-    let labels: Vec<Label> = store
-        .labels()
-        .await?
-        .iter()
-        .filter_map(|l| {
-            Some(Label {
-                left: *index.get(&l.left_record_id)?,
-                right: *index.get(&l.right_record_id)?,
-                is_match: l.is_match,
-            })
-        })
-        .collect();
     let n_labels = labels.len();
     let model = {
         let (records, labels) = (records.clone(), labels.clone());
@@ -506,6 +488,14 @@ pub async fn retrain(
         hex::encode(state.random_bytes(3))
     );
     store.save_model(&version, &model.to_json(), change).await?;
+    // The stored keys afresh under this build's rules, as `athar train` does.
+    let keys = {
+        let records = records.clone();
+        tokio::task::spawn_blocking(move || ingest::fresh_keys(&records, &ids))
+            .await
+            .map_err(|e| ConsoleError::Refused(format!("rebuilding keys failed: {e}")))?
+    };
+    store.replace_keys(&keys, change).await?;
     let open = store
         .review_queue(
             &athar_store::console::QueueFilter {
@@ -534,6 +524,7 @@ pub async fn retrain(
         version,
         labels: n_labels,
         rescored,
+        keys: keys.len(),
     })
 }
 

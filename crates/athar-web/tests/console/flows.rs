@@ -628,8 +628,26 @@ async fn r7_retraining_uses_decisions_as_labels_and_rescores_the_queue_body(c: C
         )
         .await;
     assert_eq!(r.status, 303);
+    // A store whose keys were built by another build (here: none at all) gets them back.
+    let first = c.store.records_page(0, 1).await.unwrap().remove(0);
+    let keys =
+        athar_store::ingest::keys_of(&athar_store::ingest::stored_link_record(&first).unwrap());
+    assert!(!keys.is_empty());
+    c.store
+        .replace_keys(&[], &Change::new("t", now()))
+        .await
+        .unwrap();
+    assert!(c.store.candidate_ids(&keys, 100).await.unwrap().is_empty());
     let r = cw.post("/en/console/train", &[]).await;
     assert_eq!(r.status, 200, "{}", r.text());
+    assert!(
+        c.store
+            .candidate_ids(&keys, 100)
+            .await
+            .unwrap()
+            .contains(&first.id),
+        "retraining rebuilt the stored keys"
+    );
     assert!(
         r.text().contains("trained with 1 decisions"),
         "{}",
