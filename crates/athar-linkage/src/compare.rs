@@ -381,11 +381,11 @@ impl Prepared {
     }
 }
 
-fn name_level(a: &NameField, b: &NameField) -> u8 {
+fn name_level(memo: &mut names::Memo<'_>, a: &NameField, b: &NameField) -> u8 {
     if a.is_empty() || b.is_empty() {
         return 0;
     }
-    match names::compare_fields(a, b) {
+    match memo.compare_fields(a, b) {
         NameLevel::Exact => 1,
         NameLevel::Skeleton => 2,
         NameLevel::Close => 3,
@@ -550,9 +550,13 @@ fn place_level(a: &Option<PlaceKey>, b: &Option<PlaceKey>) -> u8 {
 
 /// Compares two prepared records into a comparison vector.
 pub fn compare(a: &Prepared, b: &Prepared) -> Gamma {
+    names::with_memo(|memo| compare_with(memo, a, b))
+}
+
+fn compare_with(memo: &mut names::Memo<'_>, a: &Prepared, b: &Prepared) -> Gamma {
     let mut g = [0u8; NF];
     for r in 0..6 {
-        g[r] = name_level(&a.roles[r], &b.roles[r]);
+        g[r] = name_level(memo, &a.roles[r], &b.roles[r]);
     }
     // the readings of the first four roles the levels refer to
     let (mut read_a, mut read_b): (&[NameField], &[NameField]) = (&a.roles[..4], &b.roles[..4]);
@@ -577,7 +581,7 @@ pub fn compare(a: &Prepared, b: &Prepared) -> Gamma {
             };
             let mut alt = [0u8; 4];
             for r in 0..4 {
-                alt[r] = name_level(&ra[r], &rb[r]);
+                alt[r] = name_level(memo, &ra[r], &rb[r]);
             }
             let q = quality(&alt);
             if q > best + 2 {

@@ -584,6 +584,8 @@ pub(crate) fn prepare_with(
     progress: &dyn Progress,
     parse_distinct: impl FnOnce(&[&str]) -> Vec<NameField>,
 ) -> Vec<Prepared> {
+    // before the first comparison of a batch, while its size is known
+    names::size_shared_memo(records.len());
     let mut index: FxMap<&str, u32> = FxMap::default();
     let mut distinct: Vec<&str> = Vec::new();
     for r in records {

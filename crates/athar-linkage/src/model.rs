@@ -468,25 +468,62 @@ fn constrain(class: usize, d: &mut Dist) {
 /// priors are (strata are small and EM in a small stratum chases noise).
 const STRATUM_PULL: f64 = 0.25;
 
-/// Level counts per stratum.
+/// Level counts of one class, flat: `[field * MAX_LEVELS + level]` (the E-step adds to them
+/// for every observation; a [`Dist`] is a vector of vectors).
+type Flat = [f64; NF * MAX_LEVELS];
+
+/// Level counts of every class.
+type FlatCounts = [Flat; K];
+
+const NO_COUNTS: FlatCounts = [[0.0; NF * MAX_LEVELS]; K];
+
+/// Adds `w[k]` to the levels of `g` in the counts of each class `k` of `classes`.
+fn add_flat(d: &mut FlatCounts, g: &Gamma, classes: &[usize], w: &[f64; K]) {
+    for (fi, &l) in g.iter().enumerate() {
+        if l != 0 {
+            let i = fi * MAX_LEVELS + l as usize;
+            for &k in classes {
+                d[k][i] += w[k];
+            }
+        }
+    }
+}
+
+/// Adds counts `b` into `a`, cell by cell.
+fn merge_flat(a: &mut FlatCounts, b: &FlatCounts) {
+    for (x, y) in a.iter_mut().zip(b) {
+        for (u, v) in x.iter_mut().zip(y) {
+            *u += v;
+        }
+    }
+}
+
+/// Level counts per stratum, in the order the strata were first seen.
 struct Counts {
-    per: Vec<(usize, Vec<Dist>, [f64; K])>,
-    slot: std::collections::HashMap<usize, usize>,
+    per: Vec<(usize, Box<FlatCounts>, [f64; K])>,
+    /// Position in `per` of each stratum index (`u32::MAX`: not seen yet); a plain table, as
+    /// the E-step looks a stratum up for every observation.
+    slot: Vec<u32>,
 }
 
 impl Counts {
     fn new() -> Self {
         Counts {
             per: Vec::new(),
-            slot: std::collections::HashMap::new(),
+            slot: vec![u32::MAX; N_STRATA],
         }
     }
-    fn entry(&mut self, s: usize) -> &mut (usize, Vec<Dist>, [f64; K]) {
+    fn entry(&mut self, s: usize) -> &mut (usize, Box<FlatCounts>, [f64; K]) {
+        if s >= self.slot.len() {
+            self.slot.resize(s + 1, u32::MAX);
+        }
         let n = self.per.len();
-        let k = *self.slot.entry(s).or_insert(n);
+        if self.slot[s] == u32::MAX {
+            self.slot[s] = n as u32;
+        }
+        let k = self.slot[s] as usize;
         if k == n {
-            self.per
-                .push((s, (0..K).map(|_| empty_dist()).collect(), [0.0; K]));
+            self.per.push((s, Box::new(NO_COUNTS), [0.0; K]));
         }
         &mut self.per[k]
     }
@@ -500,12 +537,13 @@ fn add(d: &mut Dist, g: &Gamma, w: f64) {
     }
 }
 
-fn smooth(counts: &Dist, toward: &Dist, alpha: f64) -> Dist {
+fn smooth(counts: &Flat, toward: &Dist, alpha: f64) -> Dist {
     let mut d = empty_dist();
     for fi in 0..NF {
-        let n: f64 = counts[fi][1..].iter().sum();
+        let row = &counts[fi * MAX_LEVELS..fi * MAX_LEVELS + d[fi].len()];
+        let n: f64 = row[1..].iter().sum();
         for l in 1..d[fi].len() {
-            d[fi][l] = (counts[fi][l] + alpha * toward[fi][l]) / (n + alpha);
+            d[fi][l] = (row[l] + alpha * toward[fi][l]) / (n + alpha);
         }
     }
     normalize(&mut d, 1e-5);
@@ -519,7 +557,7 @@ pub fn estimate_u(random: &[Obs], smoothing: f64) -> (Dist, Vec<(usize, Dist)>) 
     for o in random {
         add(&mut global, &o.gamma, 1.0);
         if let Some(s) = o.stratum {
-            add(&mut c.entry(s).1[U], &o.gamma, 1.0);
+            add_flat(&mut c.entry(s).1, &o.gamma, &[U], &[1.0; K]);
         }
     }
     // a whisker of mass on every level, so no agreement is impossible
@@ -643,29 +681,29 @@ pub fn fit_weighted(
     for it in 0..opts.max_iter {
         let compiled = model.compile();
         // E-step in parallel chunks, each with its own counts
-        let parts: Vec<(Vec<Dist>, [f64; K], Counts, f64)> = weighted
+        let parts: Vec<(Box<FlatCounts>, [f64; K], Counts, f64)> = weighted
             .par_chunks(16_384)
             .map(|chunk| {
-                let mut g: Vec<Dist> = (0..K).map(|_| empty_dist()).collect();
+                let mut g = Box::new(NO_COUNTS);
                 let mut pr = [0.0; K];
                 let mut c = Counts::new();
                 let mut ll = 0.0;
                 for (o, w) in chunk {
                     let sc = compiled.scores(o);
+                    // the log-likelihood and the posterior from the same exponentials (the
+                    // arithmetic of `ClassScores::posterior`, once)
                     let mx = sc.ln.iter().copied().fold(f64::MIN, f64::max);
-                    ll += w * (mx + sc.ln.iter().map(|v| (v - mx).exp()).sum::<f64>().ln());
-                    let post = sc.posterior().map(|p| p * w);
-                    for &k in &learned {
-                        add(&mut g[k], &o.gamma, post[k]);
-                    }
+                    let e = sc.ln.map(|v| (v - mx).exp());
+                    let z: f64 = e.iter().sum();
+                    ll += w * (mx + z.ln());
+                    let post = e.map(|v| v / z).map(|p| p * w);
+                    add_flat(&mut g, &o.gamma, &learned, &post);
                     for k in 0..K {
                         pr[k] += post[k];
                     }
                     if let Some(s) = o.stratum {
                         let e = c.entry(s);
-                        for &k in &learned {
-                            add(&mut e.1[k], &o.gamma, post[k]);
-                        }
+                        add_flat(&mut e.1, &o.gamma, &learned, &post);
                         for k in 0..K {
                             e.2[k] += post[k];
                         }
@@ -675,28 +713,20 @@ pub fn fit_weighted(
             })
             .collect();
         let ll: f64 = parts.iter().map(|p| p.3).sum::<f64>() / blocked.len().max(1) as f64;
-        let mut g_counts: Vec<Dist> = (0..K).map(|_| empty_dist()).collect();
+        let mut g_counts = Box::new(NO_COUNTS);
         let mut g_prior = [0.0; K];
         let mut c = Counts::new();
         for (g, pr, part, _) in parts {
             for k in 0..K {
                 g_prior[k] += pr[k];
-                for fi in 0..NF {
-                    for (a, b) in g_counts[k][fi].iter_mut().zip(&g[k][fi]) {
-                        *a += b;
-                    }
-                }
             }
+            merge_flat(&mut g_counts, &g);
             for (s, d, pr) in part.per {
                 let e = c.entry(s);
                 for k in 0..K {
                     e.2[k] += pr[k];
-                    for fi in 0..NF {
-                        for (a, b) in e.1[k][fi].iter_mut().zip(&d[k][fi]) {
-                            *a += b;
-                        }
-                    }
                 }
+                merge_flat(&mut e.1, &d);
             }
         }
         let mut next = model.clone();

@@ -8,13 +8,15 @@
 //! cross-script variants).
 //!
 //! A field comparison through `athar-names` costs a few hundred nanoseconds; the engine compares
-//! millions of pairs whose fields repeat, so comparisons are memoised per thread by the identity
-//! of the two fields ([`NameField::id`], a hash of the units as the names crate sees them).
+//! millions of pairs whose fields repeat, so comparisons are memoised — per thread, then in a
+//! table all threads share — by the identity of the two fields ([`NameField::id`], a hash of
+//! the units as the names crate sees them).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use athar_names as an;
 
@@ -601,6 +603,60 @@ thread_local! {
     static MEMO: RefCell<Box<[u64]>> = RefCell::new(vec![0; MEMO_SLOTS].into_boxed_slice());
 }
 
+/// The second memo level, shared by all threads and behind each thread's own: a pair compared
+/// on one thread is not compared again on another, and pairs the small per-thread memo evicted
+/// are found here (at 100k persons the per-thread memos missed 17 M times for 5.4 M distinct
+/// pairs). Same one-word slots, a power of two of them; sized once per process, by
+/// [`size_shared_memo`] or on the first comparison.
+static SHARED: OnceLock<Box<[AtomicU64]>> = OnceLock::new();
+
+/// Slots of the shared memo when no batch sized it (512 KB).
+const SHARED_MIN_SLOTS: usize = 1 << 16;
+
+/// Most slots of the shared memo (128 MB).
+const SHARED_MAX_SLOTS: usize = 1 << 24;
+
+fn shared_memo() -> &'static [AtomicU64] {
+    SHARED.get_or_init(|| new_shared(SHARED_MIN_SLOTS))
+}
+
+fn new_shared(slots: usize) -> Box<[AtomicU64]> {
+    (0..slots).map(|_| AtomicU64::new(0)).collect()
+}
+
+/// Sizes the shared memo for a batch over `records` records — 128 slots a record (32 MB at
+/// 32k records), within 512 KB and 128 MB — unless this process has compared names already:
+/// the memo then keeps its size (which changes the time of a comparison, never its result).
+pub fn size_shared_memo(records: usize) {
+    SHARED.get_or_init(|| {
+        new_shared(
+            records
+                .saturating_mul(128)
+                .next_power_of_two()
+                .clamp(SHARED_MIN_SLOTS, SHARED_MAX_SLOTS),
+        )
+    });
+}
+
+/// This thread's memo of field comparisons, held for a run of comparisons (one pair of records)
+/// so the thread-local is reached once, not once per field.
+pub struct Memo<'a> {
+    local: &'a mut [u64],
+    shared: &'static [AtomicU64],
+}
+
+/// Runs `f` with this thread's [`Memo`]. `f` must compare through the memo it is given:
+/// [`compare_fields`] inside it would find the memo taken and panic.
+pub fn with_memo<R>(f: impl FnOnce(&mut Memo<'_>) -> R) -> R {
+    MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        f(&mut Memo {
+            local: &mut m[..],
+            shared: shared_memo(),
+        })
+    })
+}
+
 fn level_code(l: NameLevel) -> u8 {
     match l {
         NameLevel::Exact => 0,
@@ -621,29 +677,42 @@ fn level_of(c: u8) -> NameLevel {
     }
 }
 
-/// Compares two non-empty name fields through the names crate (memoised per thread by field
-/// identity); by skeletons when the names crate found no unit on one side.
+/// Compares two non-empty name fields through the names crate (memoised by field identity, per
+/// thread and then across threads); by skeletons when the names crate found no unit on one side.
 pub fn compare_fields(a: &NameField, b: &NameField) -> NameLevel {
-    if a.an.is_empty() || b.an.is_empty() {
-        return compare_skeletons(a, b);
-    }
-    if a.id == b.id {
-        return NameLevel::Exact;
-    }
-    let (x, y) = (a.id.min(b.id), a.id.max(b.id));
-    let h = combine(x, y);
-    let slot = (h >> 7) as usize & (MEMO_SLOTS - 1);
-    let tag = h & !7;
-    MEMO.with(|m| {
-        let mut m = m.borrow_mut();
-        let e = &mut m[slot];
+    with_memo(|m| m.compare_fields(a, b))
+}
+
+impl Memo<'_> {
+    /// [`compare_fields`] through this memo.
+    pub fn compare_fields(&mut self, a: &NameField, b: &NameField) -> NameLevel {
+        if a.an.is_empty() || b.an.is_empty() {
+            return compare_skeletons(a, b);
+        }
+        if a.id == b.id {
+            return NameLevel::Exact;
+        }
+        let (x, y) = (a.id.min(b.id), a.id.max(b.id));
+        let h = combine(x, y);
+        let tag = h & !7;
+        let e = &mut self.local[(h >> 7) as usize & (MEMO_SLOTS - 1)];
         if *e & !7 == tag && *e & 7 != 0 {
             return level_of((*e & 7) as u8 - 1);
         }
-        let l = compare_units_seq(&a.an, &b.an);
-        *e = tag | u64::from(level_code(l) + 1);
-        l
-    })
+        // A slot is written whole with the one value its pair always has, so a race between
+        // threads can only cost a comparison, never change a level.
+        let s = &self.shared[(h >> 7) as usize & (self.shared.len() - 1)];
+        let v = s.load(Ordering::Relaxed);
+        let word = if v & !7 == tag && v & 7 != 0 {
+            v
+        } else {
+            let w = tag | u64::from(level_code(compare_units_seq(&a.an, &b.an)) + 1);
+            s.store(w, Ordering::Relaxed);
+            w
+        };
+        *e = word;
+        level_of((word & 7) as u8 - 1)
+    }
 }
 
 /// Letters whose insertion, deletion or exchange for another such letter turns one name into

@@ -55,6 +55,12 @@ pub fn is_arabic_char(c: char) -> bool {
     matches!(c as u32, 0x0600..=0x06FF | 0x0750..=0x077F | 0x08A0..=0x08FF | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF)
 }
 
+/// The letters of the basic Arabic block (hamza to yeh, tatweel included): alphabetic and
+/// without case, so the Unicode tables need not be asked about them.
+fn is_basic_arabic_letter(c: char) -> bool {
+    matches!(c, '\u{0621}'..='\u{064A}')
+}
+
 /// The script of a piece of text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Script {
@@ -70,7 +76,10 @@ pub enum Script {
 pub fn script_of(s: &str) -> Script {
     let (mut ar, mut la) = (0usize, 0usize);
     for c in s.chars() {
-        if is_arabic_char(c) && c.is_alphabetic() {
+        // the common letters first, without the Unicode tables
+        if c.is_ascii() {
+            la += usize::from(c.is_ascii_alphabetic());
+        } else if is_basic_arabic_letter(c) || (is_arabic_char(c) && c.is_alphabetic()) {
             ar += 1;
         } else if c.is_alphabetic() {
             la += 1;
@@ -111,7 +120,10 @@ pub fn fold_text(s: &str) -> String {
         if unicode_normalization::char::is_combining_mark(c) || c == '\u{0640}' || is_invisible(c) {
             continue;
         }
-        if c.is_alphanumeric() {
+        if is_basic_arabic_letter(c) {
+            out.push(c);
+            space = false;
+        } else if c.is_alphanumeric() {
             out.extend(c.to_lowercase());
             space = false;
         } else if !space {
@@ -151,6 +163,20 @@ mod tests {
         // r4: direction marks and joiners inside a word must not split it
         assert_eq!(fold_text("م\u{200F}حمود"), "محمود");
         assert_eq!(fold_text("ماه\u{200C}ر"), "ماهر");
+    }
+
+    #[test]
+    fn the_arabic_fast_path_agrees_with_the_unicode_tables() {
+        for c in ('\u{0600}'..='\u{06FF}').chain('\0'..='\u{7F}') {
+            if is_basic_arabic_letter(c) {
+                assert!(c.is_alphabetic() && c.is_alphanumeric(), "{c:?}");
+                assert!(c.to_lowercase().eq([c]), "{c:?}");
+                assert!(is_arabic_char(c), "{c:?}");
+            }
+            if c.is_ascii() {
+                assert_eq!(c.is_ascii_alphabetic(), c.is_alphabetic(), "{c:?}");
+            }
+        }
     }
 
     #[test]

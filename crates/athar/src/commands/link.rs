@@ -68,9 +68,10 @@ struct Bar {
 }
 
 impl Bar {
-    fn new(bar: ProgressBar) -> Bar {
+    /// A bar whose first stage, reading the lists, began at `start`.
+    fn new(bar: ProgressBar, start: Instant) -> Bar {
         let timings = std::env::var_os("ATHAR_TIMINGS")
-            .map(|_| std::sync::Mutex::new((String::from("reading"), Instant::now())));
+            .map(|_| std::sync::Mutex::new((String::from("reading"), start)));
         Bar { bar, timings }
     }
 
@@ -315,7 +316,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.enable_steady_tick(Duration::from_millis(200));
-    let progress = Bar::new(bar.clone());
+    let progress = Bar::new(bar.clone(), start);
     let out = athar_linkage::link(&records, &labels, &opts, &progress)
         .map_err(|e| anyhow::anyhow!("linking failed: {e}"))?;
     bar.finish_and_clear();
