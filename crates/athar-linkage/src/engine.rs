@@ -703,8 +703,25 @@ pub fn link(
     progress.stage("scoring", blocks.len() as u64);
     let c = m.compiled();
     let keep = opts.review_threshold.min(0.02) as f32;
-    let (scored, pairs_scored) = score_blocks(&m, &c, &prepared, &blocks, keep, progress);
+    let (mut scored, pairs_scored) = score_blocks(&m, &c, &prepared, &blocks, keep, progress);
     report.pairs = pairs_scored;
+    // A human's judgement is the pair's probability: a confirmed pair is linked (blocked or
+    // not), a rejected pair is a cannot-link for the clustering.
+    let judged = judgements(labels);
+    if !judged.is_empty() {
+        scored.retain(|s| !judged.contains_key(&(s.left, s.right)));
+        scored.extend(
+            judged
+                .iter()
+                .filter(|(_, m)| **m)
+                .map(|(&(l, r), _)| ScoredPair {
+                    left: l,
+                    right: r,
+                    probability: 1.0,
+                }),
+        );
+        scored.par_sort_unstable_by_key(|s| (s.left, s.right));
+    }
     let blocked_true = opts
         .truth
         .as_deref()
@@ -719,11 +736,17 @@ pub fn link(
     let clusters = cluster::cluster(
         n,
         &edges,
-        |i, j| {
-            m.probability_with(&c, &prepared[i as usize], &prepared[j as usize])
-                .0 as f32
+        |i, j| match judged.get(&(i.min(j), i.max(j))) {
+            Some(&yes) => f32::from(u8::from(yes)),
+            None => {
+                m.probability_with(&c, &prepared[i as usize], &prepared[j as usize])
+                    .0 as f32
+            }
         },
-        |i, j| cluster::cannot_link(&prepared[i as usize], &prepared[j as usize]),
+        |i, j| {
+            judged.get(&(i.min(j), i.max(j))) == Some(&false)
+                || cluster::cannot_link(&prepared[i as usize], &prepared[j as usize])
+        },
         ClusterOptions {
             threshold: opts.threshold,
         },
@@ -778,6 +801,19 @@ pub fn link(
         prepared,
         diagnosis,
     })
+}
+
+/// The labels as a map from `(smaller, larger)` record index to the judgement; when one pair
+/// is judged twice, the last judgement counts. Labels of a record with itself are ignored.
+fn judgements(labels: &[Label]) -> FxMap<(u32, u32), bool> {
+    let mut out = FxMap::default();
+    for l in labels {
+        if l.left != l.right {
+            let (a, b) = (l.left.min(l.right) as u32, l.left.max(l.right) as u32);
+            out.insert((a, b), l.is_match);
+        }
+    }
+    out
 }
 
 /// Scores every pair of `blocks` (block by block: a block's records stay in the caches while
@@ -1093,6 +1129,57 @@ mod tests {
         assert!(a.iter().any(|k| b.contains(k)));
         // keys are deterministic: a store can persist them
         assert_eq!(a, blocking_keys(&recs[0]));
+    }
+
+    #[test]
+    fn a_judgement_overrules_the_model_in_the_clustering() {
+        let recs = sample();
+        let out = link(&recs, &[], &LinkOptions::default(), &NoProgress).unwrap();
+        // the same person in two scripts, linked without labels, rejected by a human
+        assert_eq!(out.clusters[0], out.clusters[1]);
+        let no = [Label {
+            left: 1,
+            right: 0,
+            is_match: false,
+        }];
+        let out = link(&recs, &no, &LinkOptions::default(), &NoProgress).unwrap();
+        assert_ne!(out.clusters[0], out.clusters[1]);
+        // two records nothing joins (no shared name, never blocked) and nothing forbids (no
+        // mothers, same sex, birth years a year apart), confirmed as one person by a human: the
+        // judgement links them
+        let mut recs = recs;
+        recs.push(person(
+            "x1",
+            "prison",
+            ["زياد", "سليم", "", "القاسم"],
+            "",
+            1980,
+            Sex::M,
+        ));
+        recs.push(person(
+            "x2",
+            "family",
+            ["Nabil", "Fadi", "", "Al-Masri"],
+            "",
+            1981,
+            Sex::M,
+        ));
+        let (i, j) = (recs.len() - 2, recs.len() - 1);
+        let base = link(&recs, &[], &LinkOptions::default(), &NoProgress).unwrap();
+        assert_ne!(base.clusters[i], base.clusters[j]);
+        let yes = [Label {
+            left: i,
+            right: j,
+            is_match: true,
+        }];
+        let out = link(&recs, &yes, &LinkOptions::default(), &NoProgress).unwrap();
+        assert_eq!(out.clusters[i], out.clusters[j]);
+        let (l, r) = (i.min(j) as u32, i.max(j) as u32);
+        assert!(
+            out.pairs
+                .iter()
+                .any(|s| (s.left, s.right) == (l, r) && s.probability == 1.0)
+        );
     }
 
     #[test]
