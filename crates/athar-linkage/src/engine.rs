@@ -733,18 +733,19 @@ pub fn link(
         .iter()
         .map(|s| (s.left, s.right, s.probability))
         .collect();
+    let judgement = |i: u32, j: u32| judged.get(&(i.min(j), i.max(j))).copied();
     let clusters = cluster::cluster(
         n,
         &edges,
-        |i, j| match judged.get(&(i.min(j), i.max(j))) {
-            Some(&yes) => f32::from(u8::from(yes)),
+        |i, j| match judgement(i, j) {
+            Some(yes) => f32::from(u8::from(yes)),
             None => {
                 m.probability_with(&c, &prepared[i as usize], &prepared[j as usize])
                     .0 as f32
             }
         },
         |i, j| {
-            judged.get(&(i.min(j), i.max(j))) == Some(&false)
+            judgement(i, j) == Some(false)
                 || cluster::cannot_link(&prepared[i as usize], &prepared[j as usize])
         },
         ClusterOptions {

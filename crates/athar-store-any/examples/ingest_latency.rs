@@ -9,11 +9,11 @@
 
 use std::time::Instant;
 
-/// Records of a run before the `warm_*` percentiles start.
-const WARM_UP: usize = 50;
-
 use athar_store::ingest::{self, Incoming, MatchOptions};
 use athar_store::{Change, SourceInfo};
+
+/// Records of a run before the `warm_*` percentiles start.
+const WARM_UP: usize = 50;
 
 #[tokio::main]
 async fn main() {

@@ -459,7 +459,7 @@ pub async fn retrain(
     change: &Change,
 ) -> Result<TrainReport, ConsoleError> {
     let ingest::TrainingSet {
-        mut records,
+        records,
         ids,
         index,
         labels,
@@ -467,20 +467,18 @@ pub async fn retrain(
         StoreError::Invalid(msg) => ConsoleError::Refused(msg),
         e => e.into(),
     })?;
-    for (lr, id) in records.iter_mut().zip(&ids) {
-        lr.id = id.to_string();
-    }
     let n_labels = labels.len();
-    let model = {
-        let (records, labels) = (records.clone(), labels.clone());
-        tokio::task::spawn_blocking(move || {
-            athar_linkage::link(&records, &labels, &LinkOptions::default(), &NoProgress)
-                .map(|o| o.model)
+    // The model, and the stored keys afresh under this build's rules (as `athar train` does),
+    // off the async threads; the records come back for rescoring.
+    let (model, keys, records) = tokio::task::spawn_blocking(move || {
+        athar_linkage::link(&records, &labels, &LinkOptions::default(), &NoProgress).map(|o| {
+            let keys = ingest::fresh_keys(&records, &ids);
+            (o.model, keys, records)
         })
-        .await
-        .map_err(|e| ConsoleError::Refused(format!("training failed: {e}")))?
-        .map_err(|e| StoreError::Invalid(format!("training failed: {e}")))?
-    };
+    })
+    .await
+    .map_err(|e| ConsoleError::Refused(format!("training failed: {e}")))?
+    .map_err(|e| StoreError::Invalid(format!("training failed: {e}")))?;
     // Two trainings in the same instant (a fixed test clock, two instances) must not collide.
     let version = format!(
         "{}-{}",
@@ -488,13 +486,6 @@ pub async fn retrain(
         hex::encode(state.random_bytes(3))
     );
     store.save_model(&version, &model.to_json(), change).await?;
-    // The stored keys afresh under this build's rules, as `athar train` does.
-    let keys = {
-        let records = records.clone();
-        tokio::task::spawn_blocking(move || ingest::fresh_keys(&records, &ids))
-            .await
-            .map_err(|e| ConsoleError::Refused(format!("rebuilding keys failed: {e}")))?
-    };
     store.replace_keys(&keys, change).await?;
     let open = store
         .review_queue(
